@@ -1,0 +1,18 @@
+//! The ordered list of schema migrations. Shipped migrations never change; add a new one.
+
+mod m0001_platform;
+
+use super::Backend;
+
+/// One schema change.
+pub struct Migration {
+    /// Increasing from 1, without gaps.
+    pub version: i64,
+    /// What it does, in a few words.
+    pub name: &'static str,
+    /// The statements for a backend, run in one transaction.
+    pub up: fn(Backend) -> Vec<String>,
+}
+
+/// Every migration, in order.
+pub const ALL: &[Migration] = &[Migration { version: 1, name: "platform: users, sessions, tokens, settings, jobs, audit trail", up: m0001_platform::up }];

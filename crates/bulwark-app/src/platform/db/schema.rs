@@ -1,0 +1,81 @@
+//! Helpers for writing the schema once for both backends, and the list of tables.
+//!
+//! Columns use three storage types only: text, 64-bit integer and boolean. Ids are UUIDv7 text,
+//! timestamps are fixed-width UTC text (see [`bulwark_core::Timestamp`]), structured values are
+//! JSON text. That keeps both backends, the export format and the audit trail byte-identical.
+
+use sea_query::{Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, Table, TableCreateStatement};
+
+/// Every application table, parents before children: the order exports write and imports read.
+/// A test compares it with the tables the migrations create.
+pub const TABLES: &[&str] = &[
+    "settings",
+    "users",
+    "recovery_codes",
+    "sessions",
+    "api_tokens",
+    "login_attempts",
+    "jobs",
+    "audit_log",
+];
+
+/// Tables whose rows are not carried by an export (short-lived secrets and counters).
+pub const NOT_EXPORTED: &[&str] = &["sessions", "login_attempts"];
+
+/// A column of text, required.
+pub fn text(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
+}
+
+/// A column of text, optional.
+pub fn text_null(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).text().null().to_owned()
+}
+
+/// A 64-bit integer, required.
+pub fn int(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).big_integer().not_null().to_owned()
+}
+
+/// A 64-bit integer, optional.
+pub fn int_null(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).big_integer().null().to_owned()
+}
+
+/// A boolean, required.
+pub fn boolean(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).boolean().not_null().to_owned()
+}
+
+/// The text primary key `id`.
+pub fn id() -> ColumnDef {
+    ColumnDef::new(Alias::new("id")).text().not_null().primary_key().to_owned()
+}
+
+/// A new table.
+pub fn table(name: &str) -> TableCreateStatement {
+    Table::create().table(Alias::new(name)).to_owned()
+}
+
+/// A foreign key `table.column → parent.id`, removing children with the parent.
+pub fn cascade(table: &str, column: &str, parent: &str) -> sea_query::ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(Alias::new(table), Alias::new(column))
+        .to(Alias::new(parent), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+/// An index on some columns.
+pub fn index(table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(format!("ix_{table}_{}", columns.join("_"))).table(Alias::new(table));
+    for c in columns {
+        i.col(Alias::new(*c));
+    }
+    if unique {
+        i.unique();
+    }
+    i.to_owned()
+}

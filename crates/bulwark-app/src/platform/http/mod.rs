@@ -1,0 +1,83 @@
+//! HTTP plumbing: the router with its layers, serving with graceful shutdown, and the
+//! operational endpoints (`/healthz`, `/readyz`, `/metrics`).
+
+pub mod error;
+pub mod json;
+pub mod ops;
+pub mod page;
+pub mod routes;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::from_fn_with_state;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::app::AppState;
+pub use routes::{RouteSpec, Routes, Surface};
+
+/// Every route of the application, with its table.
+pub fn routes() -> Routes {
+    Routes::default()
+        .merge(ops::routes())
+        .merge(crate::web::routes())
+        .merge(crate::access::api::routes())
+        .merge(crate::access::pages::routes())
+        .merge(crate::audit_log::api::routes())
+        .merge(crate::audit_log::pages::routes())
+        .merge(crate::settings::api::routes())
+        .merge(crate::settings::pages::routes())
+        .merge(openapi_routes())
+}
+
+/// The OpenAPI document and its browsable page.
+fn openapi_routes() -> Routes {
+    crate::web::openapi::routes()
+}
+
+/// The complete service: routes, identity, limits, security headers.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes().into_parts();
+    let limit = state.config.max_body_bytes;
+    let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+    router
+        .route_layer(from_fn_with_state(state.clone(), crate::platform::metrics::track))
+        .fallback(crate::web::not_found)
+        .layer(from_fn_with_state(state.clone(), crate::access::identity::resolve))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,11 @@
+//! What every area stands on.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod ids;
+pub mod jobs;
+pub mod mail;
+pub mod metrics;
+pub mod secrets;
