@@ -39,7 +39,14 @@ impl AppState {
     /// Builds the state from its parts.
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> anyhow::Result<AppState> {
         let mailer = Mailer::new(&config.smtp)?;
-        Ok(AppState(Arc::new(Inner { db, clock, config, settings: SettingsCache::default(), mailer, metrics: Metrics::default() })))
+        Ok(AppState(Arc::new(Inner {
+            db,
+            clock,
+            config,
+            settings: SettingsCache::default(),
+            mailer,
+            metrics: Metrics::default(),
+        })))
     }
 }
 
@@ -67,11 +74,17 @@ impl App {
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
         migrate::run(&db, clock.now()).await?;
-        Ok(App { state: AppState::new(db, clock, config)? })
+        Ok(App {
+            state: AppState::new(db, clock, config)?,
+        })
     }
 
     /// Creates the first administrator when there are no accounts.
-    pub async fn ensure_admin(&self, email: Option<String>, password: Option<String>) -> anyhow::Result<FirstAdmin> {
+    pub async fn ensure_admin(
+        &self,
+        email: Option<String>,
+        password: Option<String>,
+    ) -> anyhow::Result<FirstAdmin> {
         let s = &self.state;
         if crate::access::users::count(&s.db).await? > 0 {
             return Ok(FirstAdmin::Existing);
@@ -80,7 +93,11 @@ impl App {
         let email = bulwark_core::validate::Email::parse("BULWARK_ADMIN_EMAIL", &email_raw)?;
         let (password, generated) = match password {
             Some(p) => {
-                bulwark_core::validate::new_password("BULWARK_ADMIN_PASSWORD", &p, Some(email.as_str()))?;
+                bulwark_core::validate::new_password(
+                    "BULWARK_ADMIN_PASSWORD",
+                    &p,
+                    Some(email.as_str()),
+                )?;
                 (p, false)
             }
             None => (crate::access::password::temporary(), true),
@@ -88,12 +105,24 @@ impl App {
         let hash = crate::access::password::hash(password.clone()).await?;
         let now = s.clock.now();
         let mut tx = s.db.begin().await?;
-        crate::access::users::create(&mut tx, now, &Actor::system(), &email, "Administrator", Role::Administrator, hash, generated)
-            .await
-            .map_err(|e| anyhow::anyhow!("creating the first administrator: {}", e.detail()))?;
+        crate::access::users::create(
+            &mut tx,
+            now,
+            &Actor::system(),
+            &email,
+            "Administrator",
+            Role::Administrator,
+            hash,
+            generated,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first administrator: {}", e.detail()))?;
         tx.commit().await?;
         Ok(if generated {
-            FirstAdmin::Generated { email: email.as_str().into(), password }
+            FirstAdmin::Generated {
+                email: email.as_str().into(),
+                password,
+            }
         } else {
             FirstAdmin::FromEnvironment(email.as_str().into())
         })

@@ -240,7 +240,10 @@ mod tests {
     #[test]
     fn leadership_reads_reports_only() {
         for a in Area::ALL {
-            assert_eq!(Role::Leadership.can(Permission::Read(a)), a == Area::Reporting);
+            assert_eq!(
+                Role::Leadership.can(Permission::Read(a)),
+                a == Area::Reporting
+            );
             assert!(!Role::Leadership.can(Permission::Write(a)));
         }
     }

@@ -77,7 +77,9 @@ pub enum ChainBreak {
     #[error("entry {seq} was altered: its content does not match its hash")]
     Altered { seq: i64 },
     /// An entry does not point at the previous entry's hash: something before it was removed or altered.
-    #[error("entry {seq} does not follow entry {prev_seq}: an entry between them was removed or replaced")]
+    #[error(
+        "entry {seq} does not follow entry {prev_seq}: an entry between them was removed or replaced"
+    )]
     Unlinked { seq: i64, prev_seq: i64 },
     /// Sequence numbers skip: entries were removed.
     #[error("entries {expected} to {} are missing", found - 1)]
@@ -94,7 +96,11 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { prev_seq: 0, prev_hash: GENESIS_HASH.to_string(), checked: 0 }
+        ChainVerifier {
+            prev_seq: 0,
+            prev_hash: GENESIS_HASH.to_string(),
+            checked: 0,
+        }
     }
 }
 
@@ -102,13 +108,19 @@ impl ChainVerifier {
     /// Checks the next entry.
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq != self.prev_seq + 1 {
-            return Err(ChainBreak::Gap { expected: self.prev_seq + 1, found: e.seq });
+            return Err(ChainBreak::Gap {
+                expected: self.prev_seq + 1,
+                found: e.seq,
+            });
         }
         if e.expected_hash() != e.hash {
             return Err(ChainBreak::Altered { seq: e.seq });
         }
         if e.prev_hash != self.prev_hash {
-            return Err(ChainBreak::Unlinked { seq: e.seq, prev_seq: self.prev_seq });
+            return Err(ChainBreak::Unlinked {
+                seq: e.seq,
+                prev_seq: self.prev_seq,
+            });
         }
         self.prev_seq = e.seq;
         self.prev_hash = e.hash.clone();
@@ -180,7 +192,13 @@ mod tests {
     fn removed_entry_is_named() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify(&c), Err(ChainBreak::Gap { expected: 2, found: 3 }));
+        assert_eq!(
+            verify(&c),
+            Err(ChainBreak::Gap {
+                expected: 2,
+                found: 3
+            })
+        );
     }
 
     #[test]
@@ -189,7 +207,13 @@ mod tests {
         // Re-seal entry 3 after altering it: its own hash fits, but entry 4 no longer follows it.
         c[2].after = Some("{}".into());
         c[2] = c[2].clone().seal();
-        assert_eq!(verify(&c), Err(ChainBreak::Unlinked { seq: 4, prev_seq: 3 }));
+        assert_eq!(
+            verify(&c),
+            Err(ChainBreak::Unlinked {
+                seq: 4,
+                prev_seq: 3
+            })
+        );
     }
 
     #[test]

@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn round_trip_and_garbage() {
-        let c = Cursor { key: "alice@example.org".into(), id: "0190".into() };
+        let c = Cursor {
+            key: "alice@example.org".into(),
+            id: "0190".into(),
+        };
         assert_eq!(Cursor::decode(&c.encode()), Ok(c));
         assert_eq!(Cursor::decode("%%%"), Err(BadCursor));
         assert_eq!(Cursor::decode("e30"), Err(BadCursor));

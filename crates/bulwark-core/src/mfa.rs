@@ -14,7 +14,16 @@ pub const RECOVERY_CODES: usize = 10;
 
 fn totp(secret_b32: &str, issuer: &str, account: &str) -> Option<TOTP> {
     let bytes = Secret::Encoded(secret_b32.to_string()).to_bytes().ok()?;
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some(issuer.to_string()), account.to_string()).ok()
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        Some(issuer.to_string()),
+        account.to_string(),
+    )
+    .ok()
 }
 
 /// Encodes fresh random bytes (from the caller) as a base32 secret.
@@ -63,8 +72,17 @@ pub fn recovery_code_from_bytes(bytes: &[u8; 7]) -> String {
 
 /// Normalises a typed recovery code for comparison.
 pub fn normalise_recovery_code(s: &str) -> String {
-    let compact: String = s.trim().to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    if compact.len() == 10 { format!("{}-{}", &compact[..5], &compact[5..]) } else { compact }
+    let compact: String = s
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if compact.len() == 10 {
+        format!("{}-{}", &compact[..5], &compact[5..])
+    } else {
+        compact
+    }
 }
 
 #[cfg(test)]
@@ -78,7 +96,12 @@ mod tests {
     fn rfc6238_vectors() {
         let s = secret_from_bytes(RFC_SECRET);
         // The RFC gives 8 digits; the last 6 are the 6-digit code.
-        for (t, code) in [(59, "287082"), (1111111109, "081804"), (1234567890, "005924"), (2000000000, "279037")] {
+        for (t, code) in [
+            (59, "287082"),
+            (1111111109, "081804"),
+            (1234567890, "005924"),
+            (2000000000, "279037"),
+        ] {
             assert_eq!(code_at(&s, t).unwrap(), code, "t={t}");
             assert!(check(&s, code, t).is_some());
         }
@@ -98,6 +121,9 @@ mod tests {
     fn recovery_codes_normalise() {
         let c = recovery_code_from_bytes(&[1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(c.len(), 11);
-        assert_eq!(normalise_recovery_code(&c.to_uppercase().replace('-', " ")), c);
+        assert_eq!(
+            normalise_recovery_code(&c.to_uppercase().replace('-', " ")),
+            c
+        );
     }
 }

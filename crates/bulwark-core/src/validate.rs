@@ -15,7 +15,10 @@ pub struct FieldError {
 impl FieldError {
     /// A new field error.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -30,7 +33,14 @@ impl Email {
         let ok = s.len() <= 254
             && !s.chars().any(|c| c.is_whitespace() || c.is_control())
             && matches!(s.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !d.contains('@'));
-        if ok { Ok(Email(s)) } else { Err(FieldError::new(field, "must be an email address such as name@example.org")) }
+        if ok {
+            Ok(Email(s))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be an email address such as name@example.org",
+            ))
+        }
     }
 
     /// The address.
@@ -46,10 +56,16 @@ pub fn label(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
         return Err(FieldError::new(field, "must not be empty"));
     }
     if t.chars().count() > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if t.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(t.to_string())
 }
@@ -63,10 +79,16 @@ pub const PASSWORD_MAX: usize = 256;
 pub fn new_password(field: &str, password: &str, email: Option<&str>) -> Result<(), FieldError> {
     let n = password.chars().count();
     if n < PASSWORD_MIN {
-        return Err(FieldError::new(field, format!("must be at least {PASSWORD_MIN} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at least {PASSWORD_MIN} characters"),
+        ));
     }
     if n > PASSWORD_MAX {
-        return Err(FieldError::new(field, format!("must be at most {PASSWORD_MAX} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {PASSWORD_MAX} characters"),
+        ));
     }
     let first = password.chars().next();
     if password.chars().all(|c| Some(c) == first) {
@@ -84,8 +106,22 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse("email", " Alice@Example.ORG ").unwrap().as_str(), "alice@example.org");
-        for bad in ["", "alice", "alice@", "@x.org", "a b@x.org", "a@x", "a@.x.org", "a@x.org."] {
+        assert_eq!(
+            Email::parse("email", " Alice@Example.ORG ")
+                .unwrap()
+                .as_str(),
+            "alice@example.org"
+        );
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@x.org",
+            "a b@x.org",
+            "a@x",
+            "a@.x.org",
+            "a@x.org.",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }
     }

@@ -71,15 +71,22 @@ pub const CSRF_FIELD: &str = "csrf_token";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 /// The source address: the socket peer (a reverse proxy's `X-Forwarded-For` is not trusted).
 pub fn client_ip(req: &Request) -> String {
-    req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map_or_else(|| "unknown".into(), |c| c.0.ip().to_string())
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".into(), |c| c.0.ip().to_string())
 }
 
 fn unsafe_method(m: &Method) -> bool {
@@ -95,14 +102,19 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
     }
     if unsafe_method(req.method()) {
         // Cross-site browsers send Origin; refuse writes from other origins outright.
-        if let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST))
-            && let (Ok(o), Ok(h)) = (origin.to_str(), host.to_str())
+        if let (Some(origin), Some(host)) = (
+            req.headers().get(header::ORIGIN),
+            req.headers().get(header::HOST),
+        ) && let (Ok(o), Ok(h)) = (origin.to_str(), host.to_str())
             && o != "null"
             && o.split("://").nth(1) != Some(h)
         {
             return AppError::Forbidden("cross-origin request refused".into()).into_response();
         }
-        let session_csrf = match (req.extensions().get::<Identity>(), req.extensions().get::<PendingMfa>()) {
+        let session_csrf = match (
+            req.extensions().get::<Identity>(),
+            req.extensions().get::<PendingMfa>(),
+        ) {
             (Some(id), _) => id.session().map(|s| s.csrf_token.clone()),
             (None, Some(p)) => Some(p.session.csrf_token.clone()),
             _ => None,
@@ -121,23 +133,53 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
 async fn resolve_inner(app: &AppState, req: &mut Request) -> Result<(), AppError> {
     let now = app.clock.now();
     if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
-        let secret = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or(AppError::Unauthenticated)?.trim().to_string();
+        let secret = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(AppError::Unauthenticated)?
+            .trim()
+            .to_string();
         let mut conn = app.db.read().await?;
-        let bearer = tokens::authenticate(&mut conn.h(), now, &secret).await?.ok_or(AppError::Unauthenticated)?;
-        let user = users::by_id(&mut conn.h(), &bearer.user_id).await?.filter(UserRow::is_active).ok_or(AppError::Unauthenticated)?;
+        let bearer = tokens::authenticate(&mut conn.h(), now, &secret)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let user = users::by_id(&mut conn.h(), &bearer.user_id)
+            .await?
+            .filter(UserRow::is_active)
+            .ok_or(AppError::Unauthenticated)?;
         drop(conn);
         if bearer.stale {
             let mut tx = app.db.begin().await?;
             tokens::touch(&mut tx.h(), now, &bearer.token_id).await?;
             tx.commit().await?;
         }
-        req.extensions_mut().insert(Identity { user, via: Via::Token { token_id: bearer.token_id } });
+        req.extensions_mut().insert(Identity {
+            user,
+            via: Via::Token {
+                token_id: bearer.token_id,
+            },
+        });
         return Ok(());
     }
-    let Some(token) = cookie_value(req.headers(), sessions::COOKIE).filter(|t| !t.is_empty()).map(str::to_string) else { return Ok(()) };
+    let Some(token) = cookie_value(req.headers(), sessions::COOKIE)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
     let mut conn = app.db.read().await?;
-    let Some(session) = sessions::find(&mut conn.h(), now, &token, app.config.session_idle_minutes).await? else { return Ok(()) };
-    let Some(user) = users::by_id(&mut conn.h(), &session.user_id).await?.filter(UserRow::is_active) else { return Ok(()) };
+    let Some(session) =
+        sessions::find(&mut conn.h(), now, &token, app.config.session_idle_minutes).await?
+    else {
+        return Ok(());
+    };
+    let Some(user) = users::by_id(&mut conn.h(), &session.user_id)
+        .await?
+        .filter(UserRow::is_active)
+    else {
+        return Ok(());
+    };
     drop(conn);
     if session.last_seen_at < now.plus_seconds(-60).to_db() {
         let mut tx = app.db.begin().await?;
@@ -145,7 +187,10 @@ async fn resolve_inner(app: &AppState, req: &mut Request) -> Result<(), AppError
         tx.commit().await?;
     }
     if session.mfa_passed {
-        req.extensions_mut().insert(Identity { user, via: Via::Session(session) });
+        req.extensions_mut().insert(Identity {
+            user,
+            via: Via::Session(session),
+        });
     } else {
         req.extensions_mut().insert(PendingMfa { user, session });
     }
@@ -155,17 +200,33 @@ async fn resolve_inner(app: &AppState, req: &mut Request) -> Result<(), AppError
 /// Checks the CSRF token from the header or, for forms, the body field; returns the request
 /// with its body intact.
 async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, AppError> {
-    let refused = || AppError::Forbidden("the form's security token is missing or out of date; reload the page and try again".into());
+    let refused = || {
+        AppError::Forbidden(
+            "the form's security token is missing or out of date; reload the page and try again"
+                .into(),
+        )
+    };
     if let Some(h) = req.headers().get(CSRF_HEADER) {
-        return if h.as_bytes() == expected.as_bytes() { Ok(req) } else { Err(refused()) };
+        return if h.as_bytes() == expected.as_bytes() {
+            Ok(req)
+        } else {
+            Err(refused())
+        };
     }
-    let is_form = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
         return Err(refused());
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::BadRequest("the form is larger than this server accepts".into()))?;
-    let ok = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).is_ok_and(|kv| kv.iter().any(|(k, v)| k == CSRF_FIELD && v == expected));
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::BadRequest("the form is larger than this server accepts".into()))?;
+    let ok = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .is_ok_and(|kv| kv.iter().any(|(k, v)| k == CSRF_FIELD && v == expected));
     if !ok {
         return Err(refused());
     }

@@ -24,7 +24,14 @@ pub struct SessionRow {
 }
 
 /// Creates a session and returns the cookie token (shown to the browser only).
-pub async fn create(h: &mut Handle<'_>, now: Timestamp, user_id: &str, mfa_passed: bool, absolute_hours: i64, ip: Option<String>) -> Result<(String, SessionRow), DbError> {
+pub async fn create(
+    h: &mut Handle<'_>,
+    now: Timestamp,
+    user_id: &str,
+    mfa_passed: bool,
+    absolute_hours: i64,
+    ip: Option<String>,
+) -> Result<(String, SessionRow), DbError> {
     let token = random_token();
     let row = SessionRow {
         id: token_hash(&token),
@@ -38,7 +45,19 @@ pub async fn create(h: &mut Handle<'_>, now: Timestamp, user_id: &str, mfa_passe
     };
     let q = Query::insert()
         .into_table(Alias::new("sessions"))
-        .columns(["id", "user_id", "csrf_token", "mfa_passed", "created_at", "last_seen_at", "expires_at", "ip"].map(Alias::new))
+        .columns(
+            [
+                "id",
+                "user_id",
+                "csrf_token",
+                "mfa_passed",
+                "created_at",
+                "last_seen_at",
+                "expires_at",
+                "ip",
+            ]
+            .map(Alias::new),
+        )
         .values_panic([
             row.id.clone().into(),
             row.user_id.clone().into(),
@@ -55,13 +74,32 @@ pub async fn create(h: &mut Handle<'_>, now: Timestamp, user_id: &str, mfa_passe
 }
 
 /// Finds the live session for a cookie token, or none if unknown, idle too long or expired.
-pub async fn find(h: &mut Handle<'_>, now: Timestamp, token: &str, idle_minutes: i64) -> Result<Option<SessionRow>, DbError> {
+pub async fn find(
+    h: &mut Handle<'_>,
+    now: Timestamp,
+    token: &str,
+    idle_minutes: i64,
+) -> Result<Option<SessionRow>, DbError> {
     let q = Query::select()
-        .columns(["id", "user_id", "csrf_token", "mfa_passed", "created_at", "last_seen_at", "expires_at", "ip"].map(Alias::new))
+        .columns(
+            [
+                "id",
+                "user_id",
+                "csrf_token",
+                "mfa_passed",
+                "created_at",
+                "last_seen_at",
+                "expires_at",
+                "ip",
+            ]
+            .map(Alias::new),
+        )
         .from(Alias::new("sessions"))
         .and_where(Expr::col(Alias::new("id")).eq(token_hash(token)))
         .to_owned();
-    let Some(s) = h.fetch_optional::<SessionRow>(&q).await? else { return Ok(None) };
+    let Some(s) = h.fetch_optional::<SessionRow>(&q).await? else {
+        return Ok(None);
+    };
     let idle_limit = now.plus_seconds(-idle_minutes * 60).to_db();
     if s.expires_at <= now.to_db() || s.last_seen_at < idle_limit {
         return Ok(None);
@@ -74,12 +112,20 @@ pub async fn touch(h: &mut Handle<'_>, now: Timestamp, s: &SessionRow) -> Result
     if s.last_seen_at >= now.plus_seconds(-60).to_db() {
         return Ok(());
     }
-    let q = Query::update().table(Alias::new("sessions")).value(Alias::new("last_seen_at"), now.to_db()).and_where(Expr::col(Alias::new("id")).eq(s.id.as_str())).to_owned();
+    let q = Query::update()
+        .table(Alias::new("sessions"))
+        .value(Alias::new("last_seen_at"), now.to_db())
+        .and_where(Expr::col(Alias::new("id")).eq(s.id.as_str()))
+        .to_owned();
     h.execute(&q).await.map(|_| ())
 }
 
 /// Marks the second factor as passed and rotates the session id (no fixation).
-pub async fn pass_mfa(h: &mut Handle<'_>, now: Timestamp, s: &SessionRow) -> Result<String, DbError> {
+pub async fn pass_mfa(
+    h: &mut Handle<'_>,
+    now: Timestamp,
+    s: &SessionRow,
+) -> Result<String, DbError> {
     let token = random_token();
     let q = Query::update()
         .table(Alias::new("sessions"))
@@ -94,12 +140,26 @@ pub async fn pass_mfa(h: &mut Handle<'_>, now: Timestamp, s: &SessionRow) -> Res
 
 /// Ends one session.
 pub async fn delete(h: &mut Handle<'_>, id: &str) -> Result<(), DbError> {
-    h.execute(&Query::delete().from_table(Alias::new("sessions")).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned()).await.map(|_| ())
+    h.execute(
+        &Query::delete()
+            .from_table(Alias::new("sessions"))
+            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Ends every session of a user (disabled account, password reset).
 pub async fn delete_for_user(h: &mut Handle<'_>, user_id: &str) -> Result<(), DbError> {
-    h.execute(&Query::delete().from_table(Alias::new("sessions")).and_where(Expr::col(Alias::new("user_id")).eq(user_id)).to_owned()).await.map(|_| ())
+    h.execute(
+        &Query::delete()
+            .from_table(Alias::new("sessions"))
+            .and_where(Expr::col(Alias::new("user_id")).eq(user_id))
+            .to_owned(),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Ends every session of a user except `keep` (own password change).
@@ -114,12 +174,21 @@ pub async fn delete_others(h: &mut Handle<'_>, user_id: &str, keep: &str) -> Res
 
 /// Removes expired sessions.
 pub async fn purge_expired(h: &mut Handle<'_>, now: Timestamp) -> Result<u64, DbError> {
-    h.execute(&Query::delete().from_table(Alias::new("sessions")).and_where(Expr::col(Alias::new("expires_at")).lte(now.to_db())).to_owned()).await
+    h.execute(
+        &Query::delete()
+            .from_table(Alias::new("sessions"))
+            .and_where(Expr::col(Alias::new("expires_at")).lte(now.to_db()))
+            .to_owned(),
+    )
+    .await
 }
 
 /// The `Set-Cookie` value for a session token.
 pub fn cookie(token: &str, secure: bool, max_age_secs: i64) -> String {
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}", if secure { "; Secure" } else { "" })
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// The `Set-Cookie` value that removes the session cookie.

@@ -26,7 +26,16 @@ pub struct ApiToken {
     pub revoked_at: Option<String>,
 }
 
-const COLUMNS: [&str; 8] = ["id", "user_id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"];
+const COLUMNS: [&str; 8] = [
+    "id",
+    "user_id",
+    "name",
+    "prefix",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+];
 
 /// Request to create a token.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -48,7 +57,13 @@ pub struct CreatedToken {
 }
 
 /// Creates a token for `user_id`.
-pub async fn create(tx: &mut Tx, now: Timestamp, actor: &Actor, user_id: &str, req: &NewToken) -> AppResult<CreatedToken> {
+pub async fn create(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    user_id: &str,
+    req: &NewToken,
+) -> AppResult<CreatedToken> {
     let name = bulwark_core::validate::label("name", &req.name, 100)?;
     let days = req.expires_days.unwrap_or(90);
     if !(1..=730).contains(&days) {
@@ -67,7 +82,18 @@ pub async fn create(tx: &mut Tx, now: Timestamp, actor: &Actor, user_id: &str, r
     };
     let q = Query::insert()
         .into_table(Alias::new("api_tokens"))
-        .columns(["id", "user_id", "name", "token_hash", "prefix", "created_at", "expires_at"].map(Alias::new))
+        .columns(
+            [
+                "id",
+                "user_id",
+                "name",
+                "token_hash",
+                "prefix",
+                "created_at",
+                "expires_at",
+            ]
+            .map(Alias::new),
+        )
         .values_panic([
             t.id.clone().into(),
             t.user_id.clone().into(),
@@ -79,7 +105,13 @@ pub async fn create(tx: &mut Tx, now: Timestamp, actor: &Actor, user_id: &str, r
         ])
         .to_owned();
     tx.h().execute(&q).await?;
-    record(tx, now, actor, Change::new("api_token.create", "api_token", Some(&t.id)).after(&t)).await?;
+    record(
+        tx,
+        now,
+        actor,
+        Change::new("api_token.create", "api_token", Some(&t.id)).after(&t),
+    )
+    .await?;
     Ok(CreatedToken { token: t, secret })
 }
 
@@ -95,20 +127,45 @@ pub async fn list_for(h: &mut Handle<'_>, user_id: &str) -> Result<Vec<ApiToken>
 }
 
 async fn by_id(h: &mut Handle<'_>, id: &str) -> Result<Option<ApiToken>, DbError> {
-    let q = Query::select().columns(COLUMNS.map(Alias::new)).from(Alias::new("api_tokens")).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
+    let q = Query::select()
+        .columns(COLUMNS.map(Alias::new))
+        .from(Alias::new("api_tokens"))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
     h.fetch_optional(&q).await
 }
 
 /// Revokes a token of `owner_id` (other users' tokens are "not found").
-pub async fn revoke(tx: &mut Tx, now: Timestamp, actor: &Actor, owner_id: &str, id: &str) -> AppResult<ApiToken> {
-    let before = by_id(&mut tx.h(), id).await?.filter(|t| t.user_id == owner_id).ok_or(AppError::NotFound)?;
+pub async fn revoke(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    owner_id: &str,
+    id: &str,
+) -> AppResult<ApiToken> {
+    let before = by_id(&mut tx.h(), id)
+        .await?
+        .filter(|t| t.user_id == owner_id)
+        .ok_or(AppError::NotFound)?;
     if before.revoked_at.is_some() {
         return Ok(before);
     }
-    let q = Query::update().table(Alias::new("api_tokens")).value(Alias::new("revoked_at"), now.to_db()).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
+    let q = Query::update()
+        .table(Alias::new("api_tokens"))
+        .value(Alias::new("revoked_at"), now.to_db())
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
     tx.h().execute(&q).await?;
     let after = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    record(tx, now, actor, Change::new("api_token.revoke", "api_token", Some(id)).before(&before).after(&after)).await?;
+    record(
+        tx,
+        now,
+        actor,
+        Change::new("api_token.revoke", "api_token", Some(id))
+            .before(&before)
+            .after(&after),
+    )
+    .await?;
     Ok(after)
 }
 
@@ -129,7 +186,11 @@ pub struct Bearer {
 }
 
 /// The token a bearer secret belongs to, if it is live (not revoked, not expired).
-pub async fn authenticate(h: &mut Handle<'_>, now: Timestamp, secret: &str) -> Result<Option<Bearer>, DbError> {
+pub async fn authenticate(
+    h: &mut Handle<'_>,
+    now: Timestamp,
+    secret: &str,
+) -> Result<Option<Bearer>, DbError> {
     if !secret.starts_with(PREFIX) {
         return Ok(None);
     }
@@ -138,10 +199,17 @@ pub async fn authenticate(h: &mut Handle<'_>, now: Timestamp, secret: &str) -> R
         .from(Alias::new("api_tokens"))
         .and_where(Expr::col(Alias::new("token_hash")).eq(token_hash(secret)))
         .and_where(Expr::col(Alias::new("revoked_at")).is_null())
-        .and_where(Expr::col(Alias::new("expires_at")).is_null().or(Expr::col(Alias::new("expires_at")).gt(now.to_db())))
+        .and_where(
+            Expr::col(Alias::new("expires_at"))
+                .is_null()
+                .or(Expr::col(Alias::new("expires_at")).gt(now.to_db())),
+        )
         .to_owned();
     Ok(h.fetch_optional::<Live>(&q).await?.map(|t| Bearer {
-        stale: t.last_used_at.as_deref().is_none_or(|l| l < now.plus_seconds(-60).to_db().as_str()),
+        stale: t
+            .last_used_at
+            .as_deref()
+            .is_none_or(|l| l < now.plus_seconds(-60).to_db().as_str()),
         token_id: t.id,
         user_id: t.user_id,
     }))
@@ -149,6 +217,10 @@ pub async fn authenticate(h: &mut Handle<'_>, now: Timestamp, secret: &str) -> R
 
 /// Notes that a token was used now.
 pub async fn touch(h: &mut Handle<'_>, now: Timestamp, token_id: &str) -> Result<(), DbError> {
-    let u = Query::update().table(Alias::new("api_tokens")).value(Alias::new("last_used_at"), now.to_db()).and_where(Expr::col(Alias::new("id")).eq(token_id)).to_owned();
+    let u = Query::update()
+        .table(Alias::new("api_tokens"))
+        .value(Alias::new("last_used_at"), now.to_db())
+        .and_where(Expr::col(Alias::new("id")).eq(token_id))
+        .to_owned();
     h.execute(&u).await.map(|_| ())
 }

@@ -92,17 +92,22 @@ const COLUMNS: [&str; 13] = [
 ];
 
 fn select() -> SelectStatement {
-    Query::select().columns(COLUMNS.map(Alias::new)).from(Alias::new("users")).to_owned()
+    Query::select()
+        .columns(COLUMNS.map(Alias::new))
+        .from(Alias::new("users"))
+        .to_owned()
 }
 
 /// Finds an account by id.
 pub async fn by_id(h: &mut Handle<'_>, id: &str) -> Result<Option<UserRow>, DbError> {
-    h.fetch_optional(select().and_where(Expr::col(Alias::new("id")).eq(id))).await
+    h.fetch_optional(select().and_where(Expr::col(Alias::new("id")).eq(id)))
+        .await
 }
 
 /// Finds an account by email (already normalised).
 pub async fn by_email(h: &mut Handle<'_>, email: &str) -> Result<Option<UserRow>, DbError> {
-    h.fetch_optional(select().and_where(Expr::col(Alias::new("email")).eq(email))).await
+    h.fetch_optional(select().and_where(Expr::col(Alias::new("email")).eq(email)))
+        .await
 }
 
 /// Number of accounts.
@@ -111,7 +116,10 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
     struct N {
         n: i64,
     }
-    let q = Query::select().expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n")).from(Alias::new("users")).to_owned();
+    let q = Query::select()
+        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
+        .from(Alias::new("users"))
+        .to_owned();
     Ok(db.read().await?.h().fetch_one::<N>(&q).await?.n)
 }
 
@@ -154,7 +162,13 @@ pub struct UserFilter {
 }
 
 /// Lists accounts by `sort` ascending, after the cursor position `(key, id)`, up to `limit`.
-pub async fn list(db: &Db, filter: &UserFilter, sort: UserSort, after: Option<(String, String)>, limit: u64) -> Result<Vec<User>, DbError> {
+pub async fn list(
+    db: &Db,
+    filter: &UserFilter,
+    sort: UserSort,
+    after: Option<(String, String)>,
+    limit: u64,
+) -> Result<Vec<User>, DbError> {
     let mut q = select();
     if let Some(r) = filter.role {
         q.and_where(Expr::col(Alias::new("role")).eq(r.as_str()));
@@ -164,18 +178,31 @@ pub async fn list(db: &Db, filter: &UserFilter, sort: UserSort, after: Option<(S
     }
     if let Some(text) = &filter.q {
         let pat = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        q.and_where(Expr::col(Alias::new("email")).like(pat.clone()).or(sea_query::Func::lower(Expr::col(Alias::new("name"))).like(pat)));
+        q.and_where(
+            Expr::col(Alias::new("email"))
+                .like(pat.clone())
+                .or(sea_query::Func::lower(Expr::col(Alias::new("name"))).like(pat)),
+        );
     }
     let col = sort.column();
     if let Some((key, id)) = after {
         q.and_where(
             Expr::col(Alias::new(col))
                 .gt(key.clone())
-                .or(Expr::col(Alias::new(col)).eq(key).and(Expr::col(Alias::new("id")).gt(id))),
+                .or(Expr::col(Alias::new(col))
+                    .eq(key)
+                    .and(Expr::col(Alias::new("id")).gt(id))),
         );
     }
-    q.order_by(Alias::new(col), Order::Asc).order_by(Alias::new("id"), Order::Asc).limit(limit);
-    Ok(db.fetch_all::<UserRow>(&q).await?.iter().map(UserRow::user).collect())
+    q.order_by(Alias::new(col), Order::Asc)
+        .order_by(Alias::new("id"), Order::Asc)
+        .limit(limit);
+    Ok(db
+        .fetch_all::<UserRow>(&q)
+        .await?
+        .iter()
+        .map(UserRow::user)
+        .collect())
 }
 
 /// What is needed to create an account.
@@ -193,11 +220,18 @@ pub struct NewUser {
 /// Checks every field of a new account and reports all problems at once.
 pub fn validate_new(n: &NewUser) -> Result<(Email, String, Role), AppError> {
     let mut errs: Vec<FieldError> = Vec::new();
-    let email = Email::parse("email", &n.email).map_err(|e| errs.push(e)).ok();
-    let name = validate::label("name", &n.name, 200).map_err(|e| errs.push(e)).ok();
+    let email = Email::parse("email", &n.email)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let name = validate::label("name", &n.name, 200)
+        .map_err(|e| errs.push(e))
+        .ok();
     let role = Role::parse(&n.role);
     if role.is_none() {
-        errs.push(FieldError::new("role", format!("must be one of {}", Role::ALL.map(Role::as_str).join(", "))));
+        errs.push(FieldError::new(
+            "role",
+            format!("must be one of {}", Role::ALL.map(Role::as_str).join(", ")),
+        ));
     }
     if let Some(p) = &n.password
         && let Err(e) = validate::new_password("password", p, email.as_ref().map(Email::as_str))
@@ -211,9 +245,21 @@ pub fn validate_new(n: &NewUser) -> Result<(Email, String, Role), AppError> {
 }
 
 /// Creates an account in `tx` and records it. `must_change` asks for a new password at sign-in.
-pub async fn create(tx: &mut Tx, now: Timestamp, actor: &Actor, email: &Email, name: &str, role: Role, password_hash: String, must_change: bool) -> AppResult<User> {
+pub async fn create(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    email: &Email,
+    name: &str,
+    role: Role,
+    password_hash: String,
+    must_change: bool,
+) -> AppResult<User> {
     if by_email(&mut tx.h(), email.as_str()).await?.is_some() {
-        return Err(AppError::Conflict(format!("an account with the email {} already exists", email.as_str())));
+        return Err(AppError::Conflict(format!(
+            "an account with the email {} already exists",
+            email.as_str()
+        )));
     }
     let row = UserRow {
         id: new_id(now),
@@ -251,21 +297,44 @@ pub async fn create(tx: &mut Tx, now: Timestamp, actor: &Actor, email: &Email, n
         .to_owned();
     tx.h().execute(&q).await?;
     let user = row.user();
-    record(tx, now, actor, Change::new("user.create", "user", Some(&user.id)).after(&user)).await?;
+    record(
+        tx,
+        now,
+        actor,
+        Change::new("user.create", "user", Some(&user.id)).after(&user),
+    )
+    .await?;
     Ok(user)
 }
 
 /// A change to one or more stored columns of an account, recorded under `action`.
-pub async fn update(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str, action: &str, set: Vec<(&str, sea_query::Value)>) -> AppResult<User> {
+pub async fn update(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    id: &str,
+    action: &str,
+    set: Vec<(&str, sea_query::Value)>,
+) -> AppResult<User> {
     let before = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     let mut q = Query::update();
-    q.table(Alias::new("users")).and_where(Expr::col(Alias::new("id")).eq(id)).value(Alias::new("updated_at"), now.to_db());
+    q.table(Alias::new("users"))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .value(Alias::new("updated_at"), now.to_db());
     for (col, v) in set {
         q.value(Alias::new(col), v);
     }
     tx.h().execute(&q).await?;
     let after = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    record(tx, now, actor, Change::new(action, "user", Some(id)).before(&before.user()).after(&after.user())).await?;
+    record(
+        tx,
+        now,
+        actor,
+        Change::new(action, "user", Some(id))
+            .before(&before.user())
+            .after(&after.user()),
+    )
+    .await?;
     Ok(after.user())
 }
 
@@ -293,7 +362,10 @@ pub fn validate_patch(p: &UserPatch) -> Result<Vec<(&'static str, sea_query::Val
     if let Some(r) = &p.role {
         match Role::parse(r) {
             Some(r) => set.push(("role", r.as_str().into())),
-            None => errs.push(FieldError::new("role", format!("must be one of {}", Role::ALL.map(Role::as_str).join(", ")))),
+            None => errs.push(FieldError::new(
+                "role",
+                format!("must be one of {}", Role::ALL.map(Role::as_str).join(", ")),
+            )),
         }
     }
     if let Some(s) = &p.status {
@@ -307,17 +379,28 @@ pub fn validate_patch(p: &UserPatch) -> Result<Vec<(&'static str, sea_query::Val
         return Err(AppError::Invalid(errs));
     }
     if set.is_empty() {
-        return Err(AppError::field("body", "give at least one of name, role, status"));
+        return Err(AppError::field(
+            "body",
+            "give at least one of name, role, status",
+        ));
     }
     Ok(set)
 }
 
 /// Applies an administrator's patch. Refuses to leave the installation without an active administrator.
-pub async fn patch(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str, p: &UserPatch) -> AppResult<User> {
+pub async fn patch(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    id: &str,
+    p: &UserPatch,
+) -> AppResult<User> {
     let set = validate_patch(p)?;
     let user = update(tx, now, actor, id, "user.update", set).await?;
     if active_admins(&mut tx.h()).await? == 0 {
-        return Err(AppError::Conflict("this change would leave no active administrator".into()));
+        return Err(AppError::Conflict(
+            "this change would leave no active administrator".into(),
+        ));
     }
     if user.status == STATUS_DISABLED {
         crate::access::sessions::delete_for_user(&mut tx.h(), id).await?;
@@ -335,7 +418,26 @@ async fn active_admins(h: &mut Handle<'_>) -> Result<usize, DbError> {
 }
 
 /// Sets a new password hash. `must_change` marks it temporary. Ends the user's other sessions.
-pub async fn set_password(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str, hash: String, must_change: bool, action: &str) -> AppResult<User> {
-    let u = update(tx, now, actor, id, action, vec![("password_hash", hash.into()), ("must_change_password", must_change.into())]).await?;
+pub async fn set_password(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    id: &str,
+    hash: String,
+    must_change: bool,
+    action: &str,
+) -> AppResult<User> {
+    let u = update(
+        tx,
+        now,
+        actor,
+        id,
+        action,
+        vec![
+            ("password_hash", hash.into()),
+            ("must_change_password", must_change.into()),
+        ],
+    )
+    .await?;
     Ok(u)
 }

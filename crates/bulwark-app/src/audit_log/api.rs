@@ -19,7 +19,12 @@ pub fn routes() -> Routes {
     Routes::default()
         .add(Method::GET, "/api/v1/audit-entries", read, list)
         .add(Method::GET, "/api/v1/audit-entries/export", read, export)
-        .add(Method::GET, "/api/v1/audit-entries/verification", read, verification)
+        .add(
+            Method::GET,
+            "/api/v1/audit-entries/verification",
+            read,
+            verification,
+        )
 }
 
 /// Paging of the trail.
@@ -43,14 +48,22 @@ struct ListQuery {
 /// Browse the audit trail, newest first.
 #[utoipa::path(get, path = "/api/v1/audit-entries", tag = "audit trail", params(Filter, Paging),
     responses((status = 200, body = Page<Object>), (status = 422, body = crate::platform::http::error::Problem)))]
-pub async fn list(State(app): State<AppState>, Query(q): Query<std::collections::HashMap<String, String>>) -> AppResult<axum::Json<Page<AuditEntry>>> {
+pub async fn list(
+    State(app): State<AppState>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> AppResult<axum::Json<Page<AuditEntry>>> {
     let q = parse_query(&q)?;
     let lim = limit(q.limit)?;
     let before = match &q.cursor {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::field("cursor", "is not a cursor this server issued"))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| AppError::field("cursor", "is not a cursor this server issued"))?,
+        ),
         None => None,
     };
-    let rows = store::list(&app.db, &q.filter, before, lim + 1).await?.map_err(AppError::from)?;
+    let rows = store::list(&app.db, &q.filter, before, lim + 1)
+        .await?
+        .map_err(AppError::from)?;
     Ok(axum::Json(page(rows, lim, |e| e.seq.to_string())))
 }
 
@@ -59,7 +72,10 @@ fn parse_query(q: &std::collections::HashMap<String, String>) -> AppResult<ListQ
     let v = serde_json::to_value(q).map_err(anyhow::Error::from)?;
     let mut v = v;
     if let Some(l) = v.get("limit").and_then(|l| l.as_str()).map(str::to_string) {
-        v["limit"] = l.parse::<u64>().map(Into::into).map_err(|_| AppError::field("limit", "must be a whole number"))?;
+        v["limit"] = l
+            .parse::<u64>()
+            .map(Into::into)
+            .map_err(|_| AppError::field("limit", "must be a whole number"))?;
     }
     serde_path_to_error::deserialize(v).map_err(|e| {
         let msg = e.inner().to_string();
@@ -78,13 +94,18 @@ pub struct ExportFormat {
 /// Export the matching entries (oldest first) as CSV or JSON.
 #[utoipa::path(get, path = "/api/v1/audit-entries/export", tag = "audit trail", params(Filter, ExportFormat),
     responses((status = 200, description = "CSV or JSON file"), (status = 422, body = crate::platform::http::error::Problem)))]
-pub async fn export(State(app): State<AppState>, Query(mut q): Query<std::collections::HashMap<String, String>>) -> AppResult<Response> {
+pub async fn export(
+    State(app): State<AppState>,
+    Query(mut q): Query<std::collections::HashMap<String, String>>,
+) -> AppResult<Response> {
     let format = q.remove("format").unwrap_or_else(|| "json".into());
     let lq = parse_query(&q)?;
     let mut rows = Vec::new();
     let mut before = None;
     loop {
-        let batch = store::list(&app.db, &lq.filter, before, 2000).await?.map_err(AppError::from)?;
+        let batch = store::list(&app.db, &lq.filter, before, 2000)
+            .await?
+            .map_err(AppError::from)?;
         let Some(last) = batch.last() else { break };
         before = Some(last.seq);
         rows.extend(batch);
@@ -92,18 +113,36 @@ pub async fn export(State(app): State<AppState>, Query(mut q): Query<std::collec
     rows.reverse();
     match format.as_str() {
         "json" => Ok((
-            [(header::CONTENT_TYPE, "application/json"), (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-trail.json\"")],
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"audit-trail.json\"",
+                ),
+            ],
             serde_json::to_string_pretty(&rows).map_err(anyhow::Error::from)?,
         )
             .into_response()),
-        "csv" => Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"audit-trail.csv\"")], to_csv(&rows)).into_response()),
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"audit-trail.csv\"",
+                ),
+            ],
+            to_csv(&rows),
+        )
+            .into_response()),
         _ => Err(AppError::field("format", "must be csv or json")),
     }
 }
 
 /// CSV of entries. Cells that a spreadsheet would read as a formula are prefixed with `'`.
 pub fn to_csv(rows: &[AuditEntry]) -> String {
-    let mut out = String::from("seq,id,at,actor_id,actor,action,entity_type,entity_id,before,after,prev_hash,hash\r\n");
+    let mut out = String::from(
+        "seq,id,at,actor_id,actor,action,entity_type,entity_id,before,after,prev_hash,hash\r\n",
+    );
     for e in rows {
         let cells = [
             e.seq.to_string(),
@@ -119,7 +158,13 @@ pub fn to_csv(rows: &[AuditEntry]) -> String {
             e.prev_hash.clone(),
             e.hash.clone(),
         ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     out
@@ -127,8 +172,16 @@ pub fn to_csv(rows: &[AuditEntry]) -> String {
 
 /// One CSV cell: quoted when needed, formula injection neutralised.
 pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
 }
 
 /// Verify the hash chain of the whole trail.

@@ -20,17 +20,26 @@ pub struct Actor {
 impl Actor {
     /// Bulwark itself (start-up, jobs, demo loading).
     pub fn system() -> Actor {
-        Actor { id: None, label: "system".into() }
+        Actor {
+            id: None,
+            label: "system".into(),
+        }
     }
 
     /// An operator at the command line.
     pub fn cli() -> Actor {
-        Actor { id: None, label: "cli".into() }
+        Actor {
+            id: None,
+            label: "cli".into(),
+        }
     }
 
     /// A signed-in user.
     pub fn user(id: &str, email: &str) -> Actor {
-        Actor { id: Some(id.into()), label: email.into() }
+        Actor {
+            id: Some(id.into()),
+            label: email.into(),
+        }
     }
 }
 
@@ -52,7 +61,13 @@ pub struct Change {
 impl Change {
     /// A change to a record of `entity_type`.
     pub fn new(action: &str, entity_type: &str, entity_id: Option<&str>) -> Change {
-        Change { action: action.into(), entity_type: entity_type.into(), entity_id: entity_id.map(Into::into), before: None, after: None }
+        Change {
+            action: action.into(),
+            entity_type: entity_type.into(),
+            entity_id: entity_id.map(Into::into),
+            before: None,
+            after: None,
+        }
     }
 
     /// With the record as it was.
@@ -74,13 +89,33 @@ struct TailRow {
     hash: String,
 }
 
-const COLUMNS: [&str; 12] = ["seq", "id", "at", "actor_id", "actor", "action", "entity_type", "entity_id", "before", "after", "prev_hash", "hash"];
+const COLUMNS: [&str; 12] = [
+    "seq",
+    "id",
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+];
 
 /// Appends an entry inside `tx`. Appends are serialised (the SQLite write lock; an advisory
 /// lock on PostgreSQL), so the chain has no forks and sequence numbers have no gaps.
-pub async fn record(tx: &mut Tx, now: Timestamp, actor: &Actor, change: Change) -> Result<AuditEntry, DbError> {
+pub async fn record(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    change: Change,
+) -> Result<AuditEntry, DbError> {
     if tx.backend() == Backend::Postgres {
-        tx.h().execute_raw("SELECT pg_advisory_xact_lock(7433002)").await?;
+        tx.h()
+            .execute_raw("SELECT pg_advisory_xact_lock(7433002)")
+            .await?;
     }
     let tail = Query::select()
         .columns([Alias::new("seq"), Alias::new("hash")])
@@ -189,7 +224,10 @@ impl Filter {
             c = c.add(Expr::col(Alias::new("actor")).eq(a.as_str()));
         }
         if let Some(a) = &self.action {
-            c = c.add(Expr::col(Alias::new("action")).like(format!("{}%", a.replace('%', "").replace('_', "\\_"))));
+            c = c.add(
+                Expr::col(Alias::new("action"))
+                    .like(format!("{}%", a.replace('%', "").replace('_', "\\_"))),
+            );
         }
         if let Some(t) = &self.entity_type {
             c = c.add(Expr::col(Alias::new("entity_type")).eq(t.as_str()));
@@ -199,8 +237,17 @@ impl Filter {
         }
         for (field, v, after) in [("from", &self.from, true), ("to", &self.to, false)] {
             if let Some(v) = v {
-                let t = Timestamp::parse(v).map_err(|_| bulwark_core::validate::FieldError::new(field, "must be an RFC 3339 time such as 2026-01-31T00:00:00Z"))?;
-                c = c.add(if after { Expr::col(Alias::new("at")).gte(t.to_db()) } else { Expr::col(Alias::new("at")).lt(t.to_db()) });
+                let t = Timestamp::parse(v).map_err(|_| {
+                    bulwark_core::validate::FieldError::new(
+                        field,
+                        "must be an RFC 3339 time such as 2026-01-31T00:00:00Z",
+                    )
+                })?;
+                c = c.add(if after {
+                    Expr::col(Alias::new("at")).gte(t.to_db())
+                } else {
+                    Expr::col(Alias::new("at")).lt(t.to_db())
+                });
             }
         }
         Ok(c)
@@ -208,29 +255,49 @@ impl Filter {
 }
 
 fn select() -> SelectStatement {
-    Query::select().columns(COLUMNS.map(Alias::new)).from(Alias::new("audit_log")).to_owned()
+    Query::select()
+        .columns(COLUMNS.map(Alias::new))
+        .from(Alias::new("audit_log"))
+        .to_owned()
 }
 
 /// Newest first: up to `limit` entries older than `before_seq` that match `filter`.
-pub async fn list(db: &Db, filter: &Filter, before_seq: Option<i64>, limit: u64) -> Result<Result<Vec<AuditEntry>, bulwark_core::validate::FieldError>, DbError> {
+pub async fn list(
+    db: &Db,
+    filter: &Filter,
+    before_seq: Option<i64>,
+    limit: u64,
+) -> Result<Result<Vec<AuditEntry>, bulwark_core::validate::FieldError>, DbError> {
     let cond = match filter.condition() {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
     let mut q = select();
-    q.cond_where(cond).order_by(Alias::new("seq"), Order::Desc).limit(limit);
+    q.cond_where(cond)
+        .order_by(Alias::new("seq"), Order::Desc)
+        .limit(limit);
     if let Some(b) = before_seq {
         q.and_where(Expr::col(Alias::new("seq")).lt(b));
     }
-    Ok(Ok(db.fetch_all::<EntryRow>(&q).await?.into_iter().map(Into::into).collect()))
+    Ok(Ok(db
+        .fetch_all::<EntryRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect()))
 }
 
 /// Reads the whole trail in sequence order, in batches, calling `f` for each entry.
-pub async fn for_each(db: &Db, mut f: impl FnMut(AuditEntry) -> Result<(), ChainBreak>) -> Result<Result<(), ChainBreak>, DbError> {
+pub async fn for_each(
+    db: &Db,
+    mut f: impl FnMut(AuditEntry) -> Result<(), ChainBreak>,
+) -> Result<Result<(), ChainBreak>, DbError> {
     let mut after = 0i64;
     loop {
         let mut q = select();
-        q.and_where(Expr::col(Alias::new("seq")).gt(after)).order_by(Alias::new("seq"), Order::Asc).limit(2000);
+        q.and_where(Expr::col(Alias::new("seq")).gt(after))
+            .order_by(Alias::new("seq"), Order::Asc)
+            .limit(2000);
         let batch = db.fetch_all::<EntryRow>(&q).await?;
         if batch.is_empty() {
             return Ok(Ok(()));
@@ -264,7 +331,13 @@ pub async fn verify(db: &Db) -> Result<Verification, DbError> {
     let mut v = ChainVerifier::default();
     let outcome = for_each(db, |e| v.push(&e)).await?;
     Ok(match outcome {
-        Ok(()) => Verification { intact: true, entries_checked: v.checked(), first_broken_seq: None, problem: None, head_hash: v.last_hash().into() },
+        Ok(()) => Verification {
+            intact: true,
+            entries_checked: v.checked(),
+            first_broken_seq: None,
+            problem: None,
+            head_hash: v.last_hash().into(),
+        },
         Err(b) => Verification {
             intact: false,
             entries_checked: v.checked(),

@@ -104,7 +104,10 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_level: "info".into(),
             jobs_poll_ms: 1000,
-            smtp: SmtpConfig { from: "Bulwark <bulwark@localhost>".into(), ..SmtpConfig::default() },
+            smtp: SmtpConfig {
+                from: "Bulwark <bulwark@localhost>".into(),
+                ..SmtpConfig::default()
+            },
         }
     }
 }
@@ -142,9 +145,15 @@ impl Config {
             fig = fig.merge(Toml::file(f));
         }
         fig = fig
-            .merge(Env::prefixed("BULWARK_").split("__").filter(|k| ENV_KEYS.contains(&k.as_str().split('.').next().unwrap_or(""))))
+            .merge(
+                Env::prefixed("BULWARK_")
+                    .split("__")
+                    .filter(|k| ENV_KEYS.contains(&k.as_str().split('.').next().unwrap_or(""))),
+            )
             .merge(Serialized::defaults(overrides));
-        let mut c: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        let mut c: Config = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         if c.database_url.is_none()
             && let Some(f) = &c.database_url_file
         {
@@ -161,7 +170,9 @@ impl Config {
 
     fn validate(&self) -> anyhow::Result<()> {
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
-            anyhow::bail!("configuration: session_idle_minutes and session_absolute_hours must be at least 1");
+            anyhow::bail!(
+                "configuration: session_idle_minutes and session_absolute_hours must be at least 1"
+            );
         }
         if self.max_body_bytes < 1024 {
             anyhow::bail!("configuration: max_body_bytes must be at least 1024");
@@ -178,7 +189,11 @@ mod tests {
     fn file_then_overrides() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("b.toml");
-        std::fs::write(&f, "listen = \"0.0.0.0:9000\"\nsession_idle_minutes = 10\n[smtp]\nhost = \"mail\"\n").unwrap();
+        std::fs::write(
+            &f,
+            "listen = \"0.0.0.0:9000\"\nsession_idle_minutes = 10\n[smtp]\nhost = \"mail\"\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&f), serde_json::json!({"session_idle_minutes": 5})).unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.session_idle_minutes, 5);
@@ -190,7 +205,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("b.toml");
         std::fs::write(&f, "lisen = \"x\"\n").unwrap();
-        let e = Config::load(Some(&f), serde_json::json!({})).unwrap_err().to_string();
+        let e = Config::load(Some(&f), serde_json::json!({}))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("lisen"), "{e}");
     }
 }

@@ -10,7 +10,8 @@ use bulwark_core::Timestamp;
 /// A new UUIDv7 (time-ordered) for a record created at `now`.
 pub fn new_id(now: Timestamp) -> String {
     let ms = u64::try_from(now.datetime().timestamp_millis()).unwrap_or(0);
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
+    let ts =
+        uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
     uuid::Uuid::new_v7(ts).to_string()
 }
 

@@ -46,10 +46,29 @@ pub struct Job {
     pub updated_at: String,
 }
 
-const COLUMNS: [&str; 12] = ["id", "kind", "payload", "status", "run_at", "attempts", "max_attempts", "locked_by", "locked_until", "last_error", "created_at", "updated_at"];
+const COLUMNS: [&str; 12] = [
+    "id",
+    "kind",
+    "payload",
+    "status",
+    "run_at",
+    "attempts",
+    "max_attempts",
+    "locked_by",
+    "locked_until",
+    "last_error",
+    "created_at",
+    "updated_at",
+];
 
 /// Queues a job in `tx`, to run at `run_at` (or now).
-pub async fn enqueue(tx: &mut Tx, now: Timestamp, kind: &str, payload: &impl Serialize, run_at: Option<Timestamp>) -> Result<String, DbError> {
+pub async fn enqueue(
+    tx: &mut Tx,
+    now: Timestamp,
+    kind: &str,
+    payload: &impl Serialize,
+    run_at: Option<Timestamp>,
+) -> Result<String, DbError> {
     let id = new_id(now);
     let payload = serde_json::to_string(payload).map_err(|e| DbError::Protocol(e.to_string()))?;
     let q = Query::insert()
@@ -82,8 +101,16 @@ pub async fn claim(db: &Db, now: Timestamp, worker: &str) -> Result<Option<Job>,
         .from(Alias::new("jobs"))
         .cond_where(
             sea_query::Cond::any()
-                .add(Expr::col(Alias::new("status")).eq(QUEUED).and(Expr::col(Alias::new("run_at")).lte(n.clone())))
-                .add(Expr::col(Alias::new("status")).eq(RUNNING).and(Expr::col(Alias::new("locked_until")).lt(n.clone()))),
+                .add(
+                    Expr::col(Alias::new("status"))
+                        .eq(QUEUED)
+                        .and(Expr::col(Alias::new("run_at")).lte(n.clone())),
+                )
+                .add(
+                    Expr::col(Alias::new("status"))
+                        .eq(RUNNING)
+                        .and(Expr::col(Alias::new("locked_until")).lt(n.clone())),
+                ),
         )
         .order_by(Alias::new("run_at"), Order::Asc)
         .limit(1)
@@ -93,8 +120,14 @@ pub async fn claim(db: &Db, now: Timestamp, worker: &str) -> Result<Option<Job>,
         .table(Alias::new("jobs"))
         .value(Alias::new("status"), RUNNING)
         .value(Alias::new("locked_by"), worker)
-        .value(Alias::new("locked_until"), now.plus_seconds(LEASE_SECS).to_db())
-        .value(Alias::new("attempts"), Expr::col(Alias::new("attempts")).add(1))
+        .value(
+            Alias::new("locked_until"),
+            now.plus_seconds(LEASE_SECS).to_db(),
+        )
+        .value(
+            Alias::new("attempts"),
+            Expr::col(Alias::new("attempts")).add(1),
+        )
         .value(Alias::new("updated_at"), n)
         .and_where(Expr::col(Alias::new("id")).in_subquery(due))
         .returning(Query::returning().columns(COLUMNS.map(Alias::new)))
@@ -106,7 +139,12 @@ pub async fn claim(db: &Db, now: Timestamp, worker: &str) -> Result<Option<Job>,
 }
 
 /// Records the outcome of an attempt: done, retried later, or failed for good.
-pub async fn finish(db: &Db, now: Timestamp, job: &Job, outcome: Result<(), String>) -> Result<(), DbError> {
+pub async fn finish(
+    db: &Db,
+    now: Timestamp,
+    job: &Job,
+    outcome: Result<(), String>,
+) -> Result<(), DbError> {
     let mut q = Query::update();
     q.table(Alias::new("jobs"))
         .value(Alias::new("updated_at"), now.to_db())
@@ -121,7 +159,10 @@ pub async fn finish(db: &Db, now: Timestamp, job: &Job, outcome: Result<(), Stri
             let retry = job.attempts < job.max_attempts;
             let backoff = 30i64 * (1i64 << job.attempts.clamp(0, 10));
             q.value(Alias::new("status"), if retry { QUEUED } else { FAILED })
-                .value(Alias::new("last_error"), e.chars().take(2000).collect::<String>())
+                .value(
+                    Alias::new("last_error"),
+                    e.chars().take(2000).collect::<String>(),
+                )
                 .value(Alias::new("run_at"), now.plus_seconds(backoff).to_db());
         }
     }
@@ -132,7 +173,12 @@ pub async fn finish(db: &Db, now: Timestamp, job: &Job, outcome: Result<(), Stri
 
 /// Jobs, newest first (for the operator).
 pub async fn recent(db: &Db, limit: u64) -> Result<Vec<Job>, DbError> {
-    let q = Query::select().columns(COLUMNS.map(Alias::new)).from(Alias::new("jobs")).order_by(Alias::new("created_at"), Order::Desc).limit(limit).to_owned();
+    let q = Query::select()
+        .columns(COLUMNS.map(Alias::new))
+        .from(Alias::new("jobs"))
+        .order_by(Alias::new("created_at"), Order::Desc)
+        .limit(limit)
+        .to_owned();
     db.fetch_all(&q).await
 }
 
@@ -170,10 +216,18 @@ pub fn handlers() -> HashMap<&'static str, JobHandler> {
 }
 
 /// Runs one due job, if there is one. Returns whether a job ran.
-pub async fn run_once(app: &AppState, worker: &str, handlers: &HashMap<&'static str, JobHandler>) -> Result<bool, DbError> {
-    let Some(job) = claim(&app.db, app.clock.now(), worker).await? else { return Ok(false) };
+pub async fn run_once(
+    app: &AppState,
+    worker: &str,
+    handlers: &HashMap<&'static str, JobHandler>,
+) -> Result<bool, DbError> {
+    let Some(job) = claim(&app.db, app.clock.now(), worker).await? else {
+        return Ok(false);
+    };
     let outcome = match handlers.get(job.kind.as_str()) {
-        Some(h) => h(app.clone(), job.payload.clone()).await.map_err(|e| format!("{e:#}")),
+        Some(h) => h(app.clone(), job.payload.clone())
+            .await
+            .map_err(|e| format!("{e:#}")),
         None => Err(format!("no handler for job kind {:?}", job.kind)),
     };
     match &outcome {

@@ -26,15 +26,26 @@ pub struct Mailer {
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer").field("enabled", &self.transport.is_some()).field("from", &self.from.to_string()).finish()
+        f.debug_struct("Mailer")
+            .field("enabled", &self.transport.is_some())
+            .field("from", &self.from.to_string())
+            .finish()
     }
 }
 
 impl Mailer {
     /// Builds the transport from configuration.
     pub fn new(c: &SmtpConfig) -> anyhow::Result<Mailer> {
-        let from: Mailbox = c.from.parse().map_err(|e| anyhow::anyhow!("smtp.from {:?} is not a mailbox: {e}", c.from))?;
-        let Some(host) = &c.host else { return Ok(Mailer { transport: None, from }) };
+        let from: Mailbox = c
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("smtp.from {:?} is not a mailbox: {e}", c.from))?;
+        let Some(host) = &c.host else {
+            return Ok(Mailer {
+                transport: None,
+                from,
+            });
+        };
         let mut b = match c.security {
             SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
             SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)?,
@@ -46,7 +57,10 @@ impl Mailer {
         if let (Some(u), Some(p)) = (&c.username, &c.password) {
             b = b.credentials(Credentials::new(u.clone(), p.clone()));
         }
-        Ok(Mailer { transport: Some(b.timeout(Some(std::time::Duration::from_secs(20))).build()), from })
+        Ok(Mailer {
+            transport: Some(b.timeout(Some(std::time::Duration::from_secs(20))).build()),
+            from,
+        })
     }
 
     /// Whether mail is configured.
@@ -60,9 +74,17 @@ impl Mailer {
             tracing::info!(subject = %m.subject, "mail not configured; message dropped");
             return Ok(());
         };
-        let to: Mailbox = m.to.parse().map_err(|e| anyhow::anyhow!("recipient {:?}: {e}", m.to))?;
-        let msg = Message::builder().from(self.from.clone()).to(to).subject(&m.subject).body(m.body.clone())?;
-        t.send(msg).await.map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
+        let to: Mailbox =
+            m.to.parse()
+                .map_err(|e| anyhow::anyhow!("recipient {:?}: {e}", m.to))?;
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&m.subject)
+            .body(m.body.clone())?;
+        t.send(msg)
+            .await
+            .map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
         Ok(())
     }
 }
@@ -71,6 +93,12 @@ impl Mailer {
 pub const JOB_KIND: &str = "mail.send";
 
 /// Queues a message in `tx`; the job runner sends it after the transaction commits.
-pub async fn queue(tx: &mut super::db::Tx, now: bulwark_core::Timestamp, mail: &Mail) -> Result<(), super::db::DbError> {
-    super::jobs::enqueue(tx, now, JOB_KIND, mail, None).await.map(|_| ())
+pub async fn queue(
+    tx: &mut super::db::Tx,
+    now: bulwark_core::Timestamp,
+    mail: &Mail,
+) -> Result<(), super::db::DbError> {
+    super::jobs::enqueue(tx, now, JOB_KIND, mail, None)
+        .await
+        .map(|_| ())
 }

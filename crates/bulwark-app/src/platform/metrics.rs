@@ -42,15 +42,34 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("bulwark");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5].into_iter())
+            Histogram::new(
+                [
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ]
+                .into_iter(),
+            )
         });
         let jobs_done = Counter::default();
         let jobs_failed = Counter::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
-        registry.register("http_request_duration_seconds", "Time to answer HTTP requests", latency.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests",
+            latency.clone(),
+        );
         registry.register("jobs_done", "Background jobs completed", jobs_done.clone());
-        registry.register("jobs_failed", "Background job attempts that failed", jobs_failed.clone());
-        Metrics { registry, requests, latency, jobs_done, jobs_failed }
+        registry.register(
+            "jobs_failed",
+            "Background job attempts that failed",
+            jobs_failed.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            jobs_done,
+            jobs_failed,
+        }
     }
 }
 
@@ -67,11 +86,26 @@ impl Metrics {
 
 /// Middleware counting every request by matched route (not raw path, to bound cardinality).
 pub async fn track(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let method = req.method().to_string();
     let start = Instant::now();
     let res = next.run(req).await;
-    app.metrics.latency.get_or_create(&RouteLabels { route: route.clone() }).observe(start.elapsed().as_secs_f64());
-    app.metrics.requests.get_or_create(&RequestLabels { method, route, status: res.status().as_u16() }).inc();
+    app.metrics
+        .latency
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
+        .observe(start.elapsed().as_secs_f64());
+    app.metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status: res.status().as_u16(),
+        })
+        .inc();
     res
 }

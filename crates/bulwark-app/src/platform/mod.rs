@@ -6,6 +6,7 @@ pub mod db;
 pub mod http;
 pub mod ids;
 pub mod jobs;
+pub mod logging;
 pub mod mail;
 pub mod metrics;
 pub mod secrets;

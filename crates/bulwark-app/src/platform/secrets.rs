@@ -4,8 +4,12 @@ use std::path::{Component, Path, PathBuf};
 
 /// Reads a secret from a file, trimming one trailing newline.
 pub fn read_secret_file(path: &Path) -> anyhow::Result<String> {
-    let s = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read secret file {}: {e}", path.display()))?;
-    Ok(s.strip_suffix('\n').map(|x| x.strip_suffix('\r').unwrap_or(x)).unwrap_or(&s).to_string())
+    let s = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read secret file {}: {e}", path.display()))?;
+    Ok(s.strip_suffix('\n')
+        .map(|x| x.strip_suffix('\r').unwrap_or(x))
+        .unwrap_or(&s)
+        .to_string())
 }
 
 /// Checks a file argument: no `..` components and no NUL; returns it as a path.
@@ -19,7 +23,9 @@ pub fn checked_path(arg: &str) -> anyhow::Result<PathBuf> {
     }
     let p = PathBuf::from(arg);
     if p.components().any(|c| matches!(c, Component::ParentDir)) {
-        anyhow::bail!("the file path {arg:?} contains '..'; give a path without parent-directory steps");
+        anyhow::bail!(
+            "the file path {arg:?} contains '..'; give a path without parent-directory steps"
+        );
     }
     Ok(p)
 }

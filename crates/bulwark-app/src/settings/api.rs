@@ -14,7 +14,9 @@ use crate::platform::http::json::Json;
 /// The routes.
 pub fn routes() -> Routes {
     let manage = Access::Requires(Permission::SettingsManage);
-    Routes::default().add(Method::GET, "/api/v1/settings", manage, get).add(Method::PATCH, "/api/v1/settings", manage, patch)
+    Routes::default()
+        .add(Method::GET, "/api/v1/settings", manage, get)
+        .add(Method::PATCH, "/api/v1/settings", manage, patch)
 }
 
 /// The installation's settings.
@@ -26,12 +28,20 @@ pub async fn get(State(app): State<AppState>) -> AppResult<axum::Json<Settings>>
 /// Change settings; fields left out stay as they are.
 #[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", request_body = SettingsPatch,
     responses((status = 200, body = Settings), (status = 422, body = crate::platform::http::error::Problem)))]
-pub async fn patch(State(app): State<AppState>, id: axum::Extension<Identity>, Json(p): Json<SettingsPatch>) -> AppResult<axum::Json<Settings>> {
+pub async fn patch(
+    State(app): State<AppState>,
+    id: axum::Extension<Identity>,
+    Json(p): Json<SettingsPatch>,
+) -> AppResult<axum::Json<Settings>> {
     Ok(axum::Json(update_action(&app, &id, &p).await?))
 }
 
 /// Applies a settings change (API and pages).
-pub async fn update_action(app: &AppState, id: &Identity, p: &SettingsPatch) -> AppResult<Settings> {
+pub async fn update_action(
+    app: &AppState,
+    id: &Identity,
+    p: &SettingsPatch,
+) -> AppResult<Settings> {
     let before = super::load(&app.db).await?;
     let mut tx = app.db.begin().await?;
     let after = super::update(&mut tx, app.clock.now(), &id.actor(), &before, p).await?;

@@ -28,7 +28,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { organisation_name: "Our organisation".into(), mfa_required_roles: vec![Role::Administrator] }
+        Settings {
+            organisation_name: "Our organisation".into(),
+            mfa_required_roles: vec![Role::Administrator],
+        }
     }
 }
 
@@ -48,12 +51,20 @@ struct Row {
 
 /// Reads the settings from the database.
 pub async fn load(db: &Db) -> Result<Settings, DbError> {
-    let q = Query::select().columns([Alias::new("key"), Alias::new("value")]).from(Alias::new("settings")).to_owned();
+    let q = Query::select()
+        .columns([Alias::new("key"), Alias::new("value")])
+        .from(Alias::new("settings"))
+        .to_owned();
     let mut s = Settings::default();
     for r in db.fetch_all::<Row>(&q).await? {
         match r.key.as_str() {
-            "organisation_name" => s.organisation_name = serde_json::from_str(&r.value).unwrap_or(s.organisation_name),
-            "mfa_required_roles" => s.mfa_required_roles = serde_json::from_str(&r.value).unwrap_or(s.mfa_required_roles),
+            "organisation_name" => {
+                s.organisation_name = serde_json::from_str(&r.value).unwrap_or(s.organisation_name)
+            }
+            "mfa_required_roles" => {
+                s.mfa_required_roles =
+                    serde_json::from_str(&r.value).unwrap_or(s.mfa_required_roles)
+            }
             _ => {}
         }
     }
@@ -61,7 +72,13 @@ pub async fn load(db: &Db) -> Result<Settings, DbError> {
 }
 
 /// Applies a patch, recorded in the audit trail.
-pub async fn update(tx: &mut Tx, now: Timestamp, actor: &Actor, before: &Settings, p: &SettingsPatch) -> AppResult<Settings> {
+pub async fn update(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    before: &Settings,
+    p: &SettingsPatch,
+) -> AppResult<Settings> {
     let mut after = before.clone();
     let mut errs = Vec::new();
     if let Some(n) = &p.organisation_name {
@@ -76,7 +93,10 @@ pub async fn update(tx: &mut Tx, now: Timestamp, actor: &Actor, before: &Setting
             match Role::parse(r) {
                 Some(r) if !out.contains(&r) => out.push(r),
                 Some(_) => {}
-                None => errs.push(bulwark_core::validate::FieldError::new(format!("mfa_required_roles/{i}"), format!("{r:?} is not a role"))),
+                None => errs.push(bulwark_core::validate::FieldError::new(
+                    format!("mfa_required_roles/{i}"),
+                    format!("{r:?} is not a role"),
+                )),
             }
         }
         after.mfa_required_roles = out;
@@ -85,18 +105,44 @@ pub async fn update(tx: &mut Tx, now: Timestamp, actor: &Actor, before: &Setting
         return Err(AppError::Invalid(errs));
     }
     for (key, value) in [
-        ("organisation_name", serde_json::to_string(&after.organisation_name)),
-        ("mfa_required_roles", serde_json::to_string(&after.mfa_required_roles)),
+        (
+            "organisation_name",
+            serde_json::to_string(&after.organisation_name),
+        ),
+        (
+            "mfa_required_roles",
+            serde_json::to_string(&after.mfa_required_roles),
+        ),
     ] {
         let q = Query::insert()
             .into_table(Alias::new("settings"))
-            .columns([Alias::new("key"), Alias::new("value"), Alias::new("updated_at")])
-            .values_panic([key.into(), value.map_err(anyhow::Error::from)?.into(), now.to_db().into()])
-            .on_conflict(OnConflict::column(Alias::new("key")).update_columns([Alias::new("value"), Alias::new("updated_at")]).to_owned())
+            .columns([
+                Alias::new("key"),
+                Alias::new("value"),
+                Alias::new("updated_at"),
+            ])
+            .values_panic([
+                key.into(),
+                value.map_err(anyhow::Error::from)?.into(),
+                now.to_db().into(),
+            ])
+            .on_conflict(
+                OnConflict::column(Alias::new("key"))
+                    .update_columns([Alias::new("value"), Alias::new("updated_at")])
+                    .to_owned(),
+            )
             .to_owned();
         tx.h().execute(&q).await?;
     }
-    record(tx, now, actor, Change::new("settings.update", "settings", None).before(before).after(&after)).await?;
+    record(
+        tx,
+        now,
+        actor,
+        Change::new("settings.update", "settings", None)
+            .before(before)
+            .after(&after),
+    )
+    .await?;
     Ok(after)
 }
 

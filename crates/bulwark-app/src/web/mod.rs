@@ -20,10 +20,21 @@ pub async fn not_found(req: axum::extract::Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return AppError::NotFound.into_response();
     }
-    (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><h1>Not found</h1>".to_string())).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Html("<!doctype html><title>Not found</title><h1>Not found</h1>".to_string()),
+    )
+        .into_response()
 }
 
 /// An error as a page.
 pub async fn error_page(_app: &AppState, _id: Option<&Identity>, e: &AppError) -> Response {
-    (e.status(), Html(format!("<!doctype html><title>Error</title><h1>{}</h1>", e.detail()))).into_response()
+    (
+        e.status(),
+        Html(format!(
+            "<!doctype html><title>Error</title><h1>{}</h1>",
+            e.detail()
+        )),
+    )
+        .into_response()
 }

@@ -26,6 +26,7 @@ macro_rules! bind_all {
                 Value::TinyUnsigned(i) => $args.add(i.map(i64::from)),
                 Value::SmallUnsigned(i) => $args.add(i.map(i64::from)),
                 Value::Unsigned(i) => $args.add(i.map(i64::from)),
+                Value::BigUnsigned(i) => $args.add(i.map(|u| i64::try_from(u).unwrap_or(i64::MAX))),
                 Value::Double(f) => $args.add(f),
                 Value::Float(f) => $args.add(f.map(f64::from)),
                 Value::String(s) => $args.add(s),

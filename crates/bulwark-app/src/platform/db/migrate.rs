@@ -13,8 +13,14 @@ use super::{Backend, Db, DbError};
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     #[error("migration {version} ({name}) failed: {source}")]
-    Failed { version: i64, name: &'static str, source: DbError },
-    #[error("the database is at schema version {found}, newer than this program knows ({known}); use a newer bulwark")]
+    Failed {
+        version: i64,
+        name: &'static str,
+        source: DbError,
+    },
+    #[error(
+        "the database is at schema version {found}, newer than this program knows ({known}); use a newer bulwark"
+    )]
     TooNew { found: i64, known: i64 },
     #[error("could not read the schema version: {0}")]
     Db(#[from] DbError),
@@ -58,7 +64,11 @@ async fn read_version(tx: &mut super::Tx) -> Result<i64, DbError> {
         .order_by(Alias::new("version"), Order::Desc)
         .limit(1)
         .to_owned();
-    Ok(tx.h().fetch_optional::<VersionRow>(&q).await?.map_or(0, |r| r.version))
+    Ok(tx
+        .h()
+        .fetch_optional::<VersionRow>(&q)
+        .await?
+        .map_or(0, |r| r.version))
 }
 
 /// Applies every missing migration. Returns the versions applied.
@@ -69,31 +79,58 @@ pub async fn run(db: &Db, now: bulwark_core::Timestamp) -> Result<Vec<i64>, Migr
     loop {
         let mut tx = db.begin().await?;
         if lock {
-            tx.h().execute_raw("SELECT pg_advisory_xact_lock(7433001)").await?;
+            tx.h()
+                .execute_raw("SELECT pg_advisory_xact_lock(7433001)")
+                .await?;
         }
         ensure_table(&mut tx).await?;
         let current = read_version(&mut tx).await?;
         if current > latest_version() {
-            return Err(MigrateError::TooNew { found: current, known: latest_version() });
+            return Err(MigrateError::TooNew {
+                found: current,
+                known: latest_version(),
+            });
         }
         let Some(m) = ALL.iter().find(|m| m.version == current + 1) else {
             tx.commit().await?;
             return Ok(applied);
         };
-        apply(&mut tx, m, now).await.map_err(|source| MigrateError::Failed { version: m.version, name: m.name, source })?;
-        tx.commit().await.map_err(|source| MigrateError::Failed { version: m.version, name: m.name, source })?;
-        tracing::info!(version = m.version, name = m.name, "schema migration applied");
+        apply(&mut tx, m, now)
+            .await
+            .map_err(|source| MigrateError::Failed {
+                version: m.version,
+                name: m.name,
+                source,
+            })?;
+        tx.commit().await.map_err(|source| MigrateError::Failed {
+            version: m.version,
+            name: m.name,
+            source,
+        })?;
+        tracing::info!(
+            version = m.version,
+            name = m.name,
+            "schema migration applied"
+        );
         applied.push(m.version);
     }
 }
 
-async fn apply(tx: &mut super::Tx, m: &Migration, now: bulwark_core::Timestamp) -> Result<(), DbError> {
+async fn apply(
+    tx: &mut super::Tx,
+    m: &Migration,
+    now: bulwark_core::Timestamp,
+) -> Result<(), DbError> {
     for stmt in (m.up)(tx.backend()) {
         tx.h().execute_raw(&stmt).await?;
     }
     let q = Query::insert()
         .into_table(Alias::new("schema_migrations"))
-        .columns([Alias::new("version"), Alias::new("name"), Alias::new("applied_at")])
+        .columns([
+            Alias::new("version"),
+            Alias::new("name"),
+            Alias::new("applied_at"),
+        ])
         .values_panic([m.version.into(), m.name.into(), now.to_db().into()])
         .to_owned();
     tx.h().execute(&q).await?;
@@ -108,5 +145,8 @@ pub async fn current_version_readonly(db: &Db) -> Result<i64, DbError> {
         .order_by(Alias::new("version"), Order::Desc)
         .limit(1)
         .to_owned();
-    Ok(db.fetch_optional::<VersionRow>(&q).await?.map_or(0, |r| r.version))
+    Ok(db
+        .fetch_optional::<VersionRow>(&q)
+        .await?
+        .map_or(0, |r| r.version))
 }

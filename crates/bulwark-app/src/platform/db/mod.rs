@@ -19,7 +19,9 @@ use std::time::Duration;
 use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection};
 
 /// A boxed, sendable future borrowing a connection.
@@ -41,13 +43,17 @@ pub enum Backend {
 /// instead of failing with "database is locked".
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: sqlx::SqlitePool, write: sqlx::SqlitePool },
+    Sqlite {
+        read: sqlx::SqlitePool,
+        write: sqlx::SqlitePool,
+    },
     Postgres(sqlx::PgPool),
 }
 
 /// A row type readable from both backends.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
 
 impl Db {
     /// Opens (creating if needed) `bulwark.db` in `data_dir` with WAL, foreign keys and a busy timeout.
@@ -65,8 +71,14 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
-        let read = SqlitePoolOptions::new().max_connections(8).connect_with(opts.read_only(true)).await?;
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts.read_only(true))
+            .await?;
         Ok(Db::Sqlite { read, write })
     }
 
@@ -84,10 +96,18 @@ impl Db {
     /// Opens the database a URL names: `postgres://…`, `sqlite://PATH`, or none for `data_dir`.
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Db, DbError> {
         match database_url {
-            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Self::open_postgres(u, 16).await,
-            Some(u) if u.starts_with("sqlite://") => Self::open_sqlite_file(Path::new(&u["sqlite://".len()..])).await,
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Self::open_postgres(u, 16).await
+            }
+            Some(u) if u.starts_with("sqlite://") => {
+                Self::open_sqlite_file(Path::new(&u["sqlite://".len()..])).await
+            }
             Some(u) => Err(DbError::Configuration(
-                format!("database URL must start with postgres:// or sqlite://, got {:?}", u.split(':').next().unwrap_or("")).into(),
+                format!(
+                    "database URL must start with postgres:// or sqlite://, got {:?}",
+                    u.split(':').next().unwrap_or("")
+                )
+                .into(),
             )),
             None => Self::open_sqlite(data_dir).await,
         }
@@ -122,17 +142,26 @@ impl Db {
     pub async fn snapshot(&self) -> Result<Tx, DbError> {
         Ok(match self {
             Db::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
+            Db::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
         })
     }
 
     /// Shortcut: one query on a read connection.
-    pub async fn fetch_all<T: Row>(&self, q: &impl QueryStatementWriter) -> Result<Vec<T>, DbError> {
+    pub async fn fetch_all<T: Row>(
+        &self,
+        q: &impl QueryStatementWriter,
+    ) -> Result<Vec<T>, DbError> {
         self.read().await?.h().fetch_all(q).await
     }
 
     /// Shortcut: one optional row on a read connection.
-    pub async fn fetch_optional<T: Row>(&self, q: &impl QueryStatementWriter) -> Result<Option<T>, DbError> {
+    pub async fn fetch_optional<T: Row>(
+        &self,
+        q: &impl QueryStatementWriter,
+    ) -> Result<Option<T>, DbError> {
         self.read().await?.h().fetch_optional(q).await
     }
 
@@ -216,43 +245,78 @@ impl Handle<'_> {
     /// The query methods build the SQL first and return a boxed `Send` future: that pins down
     /// the connection's lifetime, which async functions generic over it cannot always prove
     /// `Send` for (a known compiler limitation with sqlx executors).
-    pub fn execute<'a>(&'a mut self, q: &impl QueryStatementWriter) -> BoxFuture<'a, Result<u64, DbError>> {
+    pub fn execute<'a>(
+        &'a mut self,
+        q: &impl QueryStatementWriter,
+    ) -> BoxFuture<'a, Result<u64, DbError>> {
         match self {
             Handle::Sqlite(c) => {
                 let (sql, v) = q.build(SqliteQueryBuilder);
-                Box::pin(async move { Ok(sqlx::query_with(&sql, bind::sqlite(v)?).execute(&mut **c).await?.rows_affected()) })
+                Box::pin(async move {
+                    Ok(sqlx::query_with(&sql, bind::sqlite(v)?)
+                        .execute(&mut **c)
+                        .await?
+                        .rows_affected())
+                })
             }
             Handle::Postgres(c) => {
                 let (sql, v) = q.build(PostgresQueryBuilder);
-                Box::pin(async move { Ok(sqlx::query_with(&sql, bind::postgres(v)?).execute(&mut **c).await?.rows_affected()) })
+                Box::pin(async move {
+                    Ok(sqlx::query_with(&sql, bind::postgres(v)?)
+                        .execute(&mut **c)
+                        .await?
+                        .rows_affected())
+                })
             }
         }
     }
 
     /// Runs a query and reads every row.
-    pub fn fetch_all<'a, T: Row + 'a>(&'a mut self, q: &impl QueryStatementWriter) -> BoxFuture<'a, Result<Vec<T>, DbError>> {
+    pub fn fetch_all<'a, T: Row + 'a>(
+        &'a mut self,
+        q: &impl QueryStatementWriter,
+    ) -> BoxFuture<'a, Result<Vec<T>, DbError>> {
         match self {
             Handle::Sqlite(c) => {
                 let (sql, v) = q.build(SqliteQueryBuilder);
-                Box::pin(async move { sqlx::query_as_with::<_, T, _>(&sql, bind::sqlite(v)?).fetch_all(&mut **c).await })
+                Box::pin(async move {
+                    sqlx::query_as_with::<_, T, _>(&sql, bind::sqlite(v)?)
+                        .fetch_all(&mut **c)
+                        .await
+                })
             }
             Handle::Postgres(c) => {
                 let (sql, v) = q.build(PostgresQueryBuilder);
-                Box::pin(async move { sqlx::query_as_with::<_, T, _>(&sql, bind::postgres(v)?).fetch_all(&mut **c).await })
+                Box::pin(async move {
+                    sqlx::query_as_with::<_, T, _>(&sql, bind::postgres(v)?)
+                        .fetch_all(&mut **c)
+                        .await
+                })
             }
         }
     }
 
     /// Runs a query and reads the first row, if any.
-    pub fn fetch_optional<'a, T: Row + 'a>(&'a mut self, q: &impl QueryStatementWriter) -> BoxFuture<'a, Result<Option<T>, DbError>> {
+    pub fn fetch_optional<'a, T: Row + 'a>(
+        &'a mut self,
+        q: &impl QueryStatementWriter,
+    ) -> BoxFuture<'a, Result<Option<T>, DbError>> {
         match self {
             Handle::Sqlite(c) => {
                 let (sql, v) = q.build(SqliteQueryBuilder);
-                Box::pin(async move { sqlx::query_as_with::<_, T, _>(&sql, bind::sqlite(v)?).fetch_optional(&mut **c).await })
+                Box::pin(async move {
+                    sqlx::query_as_with::<_, T, _>(&sql, bind::sqlite(v)?)
+                        .fetch_optional(&mut **c)
+                        .await
+                })
             }
             Handle::Postgres(c) => {
                 let (sql, v) = q.build(PostgresQueryBuilder);
-                Box::pin(async move { sqlx::query_as_with::<_, T, _>(&sql, bind::postgres(v)?).fetch_optional(&mut **c).await })
+                Box::pin(async move {
+                    sqlx::query_as_with::<_, T, _>(&sql, bind::postgres(v)?)
+                        .fetch_optional(&mut **c)
+                        .await
+                })
             }
         }
     }
@@ -266,8 +330,16 @@ impl Handle<'_> {
     pub fn execute_raw<'a>(&'a mut self, sql: &str) -> BoxFuture<'a, Result<(), DbError>> {
         let sql = sql.to_string();
         match self {
-            Handle::Sqlite(c) => Box::pin(async move { sqlx::Executor::execute(&mut **c, sql.as_str()).await.map(|_| ()) }),
-            Handle::Postgres(c) => Box::pin(async move { sqlx::Executor::execute(&mut **c, sql.as_str()).await.map(|_| ()) }),
+            Handle::Sqlite(c) => Box::pin(async move {
+                sqlx::Executor::execute(&mut **c, sql.as_str())
+                    .await
+                    .map(|_| ())
+            }),
+            Handle::Postgres(c) => Box::pin(async move {
+                sqlx::Executor::execute(&mut **c, sql.as_str())
+                    .await
+                    .map(|_| ())
+            }),
         }
     }
 }

@@ -4,7 +4,10 @@
 //! timestamps are fixed-width UTC text (see [`bulwark_core::Timestamp`]), structured values are
 //! JSON text. That keeps both backends, the export format and the audit trail byte-identical.
 
-use sea_query::{Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, Table, TableCreateStatement};
+use sea_query::{
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, Table,
+    TableCreateStatement,
+};
 
 /// Every application table, parents before children: the order exports write and imports read.
 /// A test compares it with the tables the migrations create.
@@ -24,7 +27,10 @@ pub const NOT_EXPORTED: &[&str] = &["sessions", "login_attempts"];
 
 /// A column of text, required.
 pub fn text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .text()
+        .not_null()
+        .to_owned()
 }
 
 /// A column of text, optional.
@@ -34,22 +40,35 @@ pub fn text_null(name: &str) -> ColumnDef {
 
 /// A 64-bit integer, required.
 pub fn int(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).big_integer().not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .not_null()
+        .to_owned()
 }
 
 /// A 64-bit integer, optional.
 pub fn int_null(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).big_integer().null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .null()
+        .to_owned()
 }
 
 /// A boolean, required.
 pub fn boolean(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).boolean().not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .boolean()
+        .not_null()
+        .to_owned()
 }
 
 /// The text primary key `id`.
 pub fn id() -> ColumnDef {
-    ColumnDef::new(Alias::new("id")).text().not_null().primary_key().to_owned()
+    ColumnDef::new(Alias::new("id"))
+        .text()
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 /// A new table.
@@ -70,7 +89,8 @@ pub fn cascade(table: &str, column: &str, parent: &str) -> sea_query::ForeignKey
 /// An index on some columns.
 pub fn index(table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
     let mut i = Index::create();
-    i.name(format!("ix_{table}_{}", columns.join("_"))).table(Alias::new(table));
+    i.name(format!("ix_{table}_{}", columns.join("_")))
+        .table(Alias::new(table));
     for c in columns {
         i.col(Alias::new(*c));
     }

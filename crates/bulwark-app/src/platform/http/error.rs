@@ -31,7 +31,10 @@ pub enum AppError {
     Conflict(String),
     /// Too many attempts; retry after some seconds.
     #[error("{message}")]
-    TooMany { message: String, retry_after_secs: i64 },
+    TooMany {
+        message: String,
+        retry_after_secs: i64,
+    },
     /// Something broke on our side.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -60,8 +63,14 @@ impl AppError {
     /// A short, safe explanation for people.
     pub fn detail(&self) -> String {
         match self {
-            AppError::Invalid(errs) => errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-            AppError::Internal(_) => "something went wrong on the server; the error was logged".into(),
+            AppError::Invalid(errs) => errs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            AppError::Internal(_) => {
+                "something went wrong on the server; the error was logged".into()
+            }
             other => other.to_string(),
         }
     }
@@ -127,14 +136,20 @@ impl IntoResponse for AppError {
             },
         };
         let mut res = (status, axum::Json(problem)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let AppError::TooMany { retry_after_secs, .. } = self
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let AppError::TooMany {
+            retry_after_secs, ..
+        } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
     }

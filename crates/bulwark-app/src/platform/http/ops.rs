@@ -26,15 +26,30 @@ async fn healthz() -> &'static str {
 async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
     match migrate::current_version_readonly(&app.db).await {
         Ok(v) if v == migrate::latest_version() => (StatusCode::OK, "ready\n".to_string()),
-        Ok(v) => (StatusCode::SERVICE_UNAVAILABLE, format!("schema version {v}, expected {}\n", migrate::latest_version())),
+        Ok(v) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "schema version {v}, expected {}\n",
+                migrate::latest_version()
+            ),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n".to_string())
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unreachable\n".to_string(),
+            )
         }
     }
 }
 
 /// Prometheus metrics.
 async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render())
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
 }

@@ -21,7 +21,10 @@ pub fn limit(requested: Option<u64>) -> Result<u64, AppError> {
     match requested {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::field("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+        Some(_) => Err(AppError::field(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
     }
 }
 
@@ -29,6 +32,13 @@ pub fn limit(requested: Option<u64>) -> Result<u64, AppError> {
 pub fn page<T>(mut rows: Vec<T>, limit: u64, cursor_of: impl Fn(&T) -> String) -> Page<T> {
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(cursor_of) } else { None };
-    Page { items: rows, next_cursor }
+    let next_cursor = if more {
+        rows.last().map(cursor_of)
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
 }

@@ -40,7 +40,10 @@ pub struct Routes {
 
 impl Default for Routes {
     fn default() -> Self {
-        Routes { router: Router::new(), specs: Vec::new() }
+        Routes {
+            router: Router::new(),
+            specs: Vec::new(),
+        }
     }
 }
 
@@ -65,7 +68,13 @@ impl Routes {
     }
 
     /// Adds a route that stays reachable while the user must change a password or enrol MFA.
-    pub fn add_setup<H, T>(self, method: Method, path: &'static str, access: Access, handler: H) -> Self
+    pub fn add_setup<H, T>(
+        self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -73,13 +82,30 @@ impl Routes {
         self.push(method, path, access, true, handler)
     }
 
-    fn push<H, T>(mut self, method: Method, path: &'static str, access: Access, during_setup: bool, handler: H) -> Self
+    fn push<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        during_setup: bool,
+        handler: H,
+    ) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let surface = if path.starts_with("/api/") { Surface::Api } else { Surface::Page };
-        let spec = RouteSpec { method: method.clone(), path, access, surface, during_setup };
+        let surface = if path.starts_with("/api/") {
+            Surface::Api
+        } else {
+            Surface::Page
+        };
+        let spec = RouteSpec {
+            method: method.clone(),
+            path,
+            access,
+            surface,
+            during_setup,
+        };
         let guarded = on(filter(&method), handler).layer(from_fn_with_state(spec.clone(), guard));
         self.router = self.router.route(path, guarded);
         self.specs.push(spec);
@@ -100,13 +126,23 @@ impl Routes {
 }
 
 /// What stands between a signed-in user and their work: a temporary password or missing MFA.
-pub fn setup_needed(app: &AppState, id: &Identity, mfa_roles: &[bulwark_core::Role]) -> Option<(&'static str, &'static str)> {
-    let _ = app;
+/// Applies to browser sessions; API tokens are issued to people who passed it (or by an
+/// operator at the command line) and are a second factor of their own.
+pub fn setup_needed(
+    id: &Identity,
+    mfa_roles: &[bulwark_core::Role],
+) -> Option<(&'static str, &'static str)> {
+    if id.session().is_none() {
+        return None;
+    }
     if id.user.must_change_password {
         return Some(("/profile/password", "you must choose a new password first"));
     }
     if !id.user.totp_enabled && mfa_roles.contains(&id.role()) {
-        return Some(("/profile/mfa", "your role must use two-factor authentication: enrol an authenticator app first"));
+        return Some((
+            "/profile/mfa",
+            "your role must use two-factor authentication: enrol an authenticator app first",
+        ));
     }
     None
 }
@@ -135,7 +171,7 @@ async fn guard(State(spec): State<RouteSpec>, req: Request, next: Next) -> Respo
             Ok(s) => s.mfa_required_roles,
             Err(e) => return AppError::from(e).into_response(),
         };
-        if let Some((page, why)) = setup_needed(&app, &id, &roles) {
+        if let Some((page, why)) = setup_needed(&id, &roles) {
             return match spec.surface {
                 Surface::Api => AppError::Forbidden(why.to_string()).into_response(),
                 Surface::Page => Redirect::to(page).into_response(),
@@ -143,7 +179,10 @@ async fn guard(State(spec): State<RouteSpec>, req: Request, next: Next) -> Respo
         }
     }
     if !spec.access.allows(Some(id.role())) {
-        let e = AppError::Forbidden(format!("your role ({}) does not allow this", id.role().label()));
+        let e = AppError::Forbidden(format!(
+            "your role ({}) does not allow this",
+            id.role().label()
+        ));
         return match spec.surface {
             Surface::Api => e.into_response(),
             Surface::Page => crate::web::error_page(&app, Some(&id), &e).await,

@@ -3,11 +3,17 @@
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 
 use crate::platform::db::Backend;
-use crate::platform::db::schema::{boolean, cascade, id, index, int, int_null, table, text, text_null};
+use crate::platform::db::schema::{
+    boolean, cascade, id, index, int, int_null, table, text, text_null,
+};
 
 pub fn up(backend: Backend) -> Vec<String> {
     let tables = [
-        table("settings").col(text("key").primary_key()).col(text("value")).col(text("updated_at")).to_owned(),
+        table("settings")
+            .col(text("key").primary_key())
+            .col(text("value"))
+            .col(text("updated_at"))
+            .to_owned(),
         table("users")
             .col(id())
             .col(text("email").unique_key())

@@ -15,4 +15,8 @@ pub struct Migration {
 }
 
 /// Every migration, in order.
-pub const ALL: &[Migration] = &[Migration { version: 1, name: "platform: users, sessions, tokens, settings, jobs, audit trail", up: m0001_platform::up }];
+pub const ALL: &[Migration] = &[Migration {
+    version: 1,
+    name: "platform: users, sessions, tokens, settings, jobs, audit trail",
+    up: m0001_platform::up,
+}];
