@@ -95,9 +95,18 @@ impl Db {
 
     /// Opens the database a URL names: `postgres://…`, `sqlite://PATH`, or none for `data_dir`.
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Db, DbError> {
+        Self::open_with(database_url, data_dir, 16).await
+    }
+
+    /// Like [`Db::open`], with the PostgreSQL pool size.
+    pub async fn open_with(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        pg_max_connections: u32,
+    ) -> Result<Db, DbError> {
         match database_url {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-                Self::open_postgres(u, 16).await
+                Self::open_postgres(u, pg_max_connections).await
             }
             Some(u) if u.starts_with("sqlite://") => {
                 Self::open_sqlite_file(Path::new(&u["sqlite://".len()..])).await
