@@ -104,8 +104,8 @@ async fn bad_input_names_the_field_and_writes_nothing(app: TestApp) {
     assert_eq!(e["errors"][0]["field"], "email");
 
     let raw = |body: Vec<u8>| {
-        let c = api
-            .client
+        // A fresh client per request: the server may close the connection after a 413.
+        let c = reqwest::Client::new()
             .post(format!("{}/api/v1/users", api.url))
             .bearer_auth(&api.token)
             .header("content-type", "application/json")

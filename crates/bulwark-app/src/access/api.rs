@@ -1,6 +1,6 @@
 //! The accounts API: users, the caller's own profile, MFA and tokens.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use bulwark_core::cursor::Cursor;
 use bulwark_core::{Access, Permission, Role, Timestamp};
@@ -15,6 +15,7 @@ use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::http::json::Json;
 use crate::platform::http::page::{Page, limit, page};
+use crate::platform::http::query::Query;
 use crate::platform::mail::{self, Mail};
 
 /// The routes.
@@ -65,6 +66,7 @@ pub fn routes() -> Routes {
 /// Query of the user list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// Only this role.
     pub role: Option<String>,

@@ -245,6 +245,7 @@ pub fn validate_new(n: &NewUser) -> Result<(Email, String, Role), AppError> {
 }
 
 /// Creates an account in `tx` and records it. `must_change` asks for a new password at sign-in.
+#[allow(clippy::too_many_arguments)] // the account's fields, each validated by the caller
 pub async fn create(
     tx: &mut Tx,
     now: Timestamp,

@@ -1,6 +1,6 @@
 //! The audit trail API: browse, export, verify.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use bulwark_core::audit::AuditEntry;
@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::http::page::{Page, limit, page};
+use crate::platform::http::query::Query;
 
 /// The routes.
 pub fn routes() -> Routes {
@@ -27,8 +28,41 @@ pub fn routes() -> Routes {
         )
 }
 
+/// The OpenAPI schema of [`AuditEntry`] (which lives in `bulwark-core`, free of HTTP concerns).
+/// Only describes; never built.
+#[derive(utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
+#[allow(dead_code)]
+pub struct AuditEntrySchema {
+    /// Position in the trail, from 1, without gaps.
+    pub seq: i64,
+    /// Stable identifier (UUIDv7).
+    pub id: String,
+    /// When the change was made.
+    pub at: String,
+    /// The acting user's id; none for the system itself.
+    pub actor_id: Option<String>,
+    /// Who acted, as people read it (an email, or `system`).
+    pub actor: String,
+    /// What was done, e.g. `user.create`.
+    pub action: String,
+    /// The kind of record changed, e.g. `user`.
+    pub entity_type: String,
+    /// The record changed.
+    pub entity_id: Option<String>,
+    /// The record before the change, as a JSON string.
+    pub before: Option<String>,
+    /// The record after the change, as a JSON string.
+    pub after: Option<String>,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash (SHA-256, hex).
+    pub hash: String,
+}
+
 /// Paging of the trail.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -36,23 +70,41 @@ pub struct Paging {
     pub limit: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The query of the list and export endpoints: filters, paging, format.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
-    #[serde(flatten)]
-    filter: Filter,
+pub struct ListQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     cursor: Option<String>,
     limit: Option<u64>,
+    format: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Filter {
+        Filter {
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            entity_type: self.entity_type.clone(),
+            entity_id: self.entity_id.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
 }
 
 /// Browse the audit trail, newest first.
-#[utoipa::path(get, path = "/api/v1/audit-entries", tag = "audit trail", params(Filter, Paging),
-    responses((status = 200, body = Page<Object>), (status = 422, body = crate::platform::http::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit-entries", tag = "audit trail", operation_id = "list_audit_entries", params(Filter, Paging),
+    responses((status = 200, body = Page<AuditEntrySchema>), (status = 422, body = crate::platform::http::error::Problem)))]
 pub async fn list(
     State(app): State<AppState>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    Query(q): Query<ListQuery>,
 ) -> AppResult<axum::Json<Page<AuditEntry>>> {
-    let q = parse_query(&q)?;
     let lim = limit(q.limit)?;
     let before = match &q.cursor {
         Some(c) => Some(
@@ -61,49 +113,34 @@ pub async fn list(
         ),
         None => None,
     };
-    let rows = store::list(&app.db, &q.filter, before, lim + 1)
+    let rows = store::list(&app.db, &q.filter(), before, lim + 1)
         .await?
         .map_err(AppError::from)?;
     Ok(axum::Json(page(rows, lim, |e| e.seq.to_string())))
 }
 
-fn parse_query(q: &std::collections::HashMap<String, String>) -> AppResult<ListQuery> {
-    // Through JSON so that unknown parameters are named in the error.
-    let v = serde_json::to_value(q).map_err(anyhow::Error::from)?;
-    let mut v = v;
-    if let Some(l) = v.get("limit").and_then(|l| l.as_str()).map(str::to_string) {
-        v["limit"] = l
-            .parse::<u64>()
-            .map(Into::into)
-            .map_err(|_| AppError::field("limit", "must be a whole number"))?;
-    }
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let msg = e.inner().to_string();
-        let field = msg.split('`').nth(1).unwrap_or("query").to_string();
-        AppError::field(&field, msg)
-    })
-}
-
 /// Export format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportFormat {
     /// `csv` or `json` (default).
     pub format: Option<String>,
 }
 
 /// Export the matching entries (oldest first) as CSV or JSON.
-#[utoipa::path(get, path = "/api/v1/audit-entries/export", tag = "audit trail", params(Filter, ExportFormat),
-    responses((status = 200, description = "CSV or JSON file"), (status = 422, body = crate::platform::http::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit-entries/export", tag = "audit trail", operation_id = "export_audit_entries", params(Filter, ExportFormat),
+    responses((status = 200, description = "The entries as a JSON array or a CSV file (an attachment)",
+        content((Vec<AuditEntrySchema> = "application/json"), (String = "text/csv"))),
+        (status = 422, body = crate::platform::http::error::Problem)))]
 pub async fn export(
     State(app): State<AppState>,
-    Query(mut q): Query<std::collections::HashMap<String, String>>,
+    Query(lq): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let format = q.remove("format").unwrap_or_else(|| "json".into());
-    let lq = parse_query(&q)?;
+    let format = lq.format.clone().unwrap_or_else(|| "json".into());
     let mut rows = Vec::new();
     let mut before = None;
     loop {
-        let batch = store::list(&app.db, &lq.filter, before, 2000)
+        let batch = store::list(&app.db, &lq.filter(), before, 2000)
             .await?
             .map_err(AppError::from)?;
         let Some(last) = batch.last() else { break };
@@ -185,7 +222,7 @@ pub fn csv_cell(s: &str) -> String {
 }
 
 /// Verify the hash chain of the whole trail.
-#[utoipa::path(get, path = "/api/v1/audit-entries/verification", tag = "audit trail", responses((status = 200, body = Verification)))]
+#[utoipa::path(get, path = "/api/v1/audit-entries/verification", tag = "audit trail", operation_id = "verify_audit_trail", responses((status = 200, body = Verification)))]
 pub async fn verification(State(app): State<AppState>) -> AppResult<axum::Json<Verification>> {
     Ok(axum::Json(store::verify(&app.db).await?))
 }

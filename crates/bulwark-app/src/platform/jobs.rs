@@ -243,14 +243,25 @@ pub async fn run_once(
     Ok(true)
 }
 
-/// Runs jobs until `stop` fires; polls every `config.jobs_poll_ms` when idle.
+/// How often each instance queues the maintenance job (expired sessions, old sign-in attempts).
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Runs jobs until `stop` fires; polls every `config.jobs_poll_ms` when idle, and queues the
+/// maintenance job at start and every hour.
 pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let worker = format!("{}-{}", std::process::id(), new_id(app.clock.now()));
     let handlers = handlers();
     let poll = Duration::from_millis(std::cmp::max(app.config.jobs_poll_ms, 10));
+    let mut last_maintenance: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             return;
+        }
+        if last_maintenance.is_none_or(|t| t.elapsed() >= MAINTENANCE_EVERY) {
+            last_maintenance = Some(std::time::Instant::now());
+            if let Err(e) = queue_maintenance(&app).await {
+                tracing::warn!(error = %e, "could not queue maintenance");
+            }
         }
         let busy = match run_once(&app, &worker, &handlers).await {
             Ok(b) => b,
@@ -266,4 +277,17 @@ pub async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
             }
         }
     }
+}
+
+async fn queue_maintenance(app: &AppState) -> Result<(), DbError> {
+    let mut tx = app.db.begin().await?;
+    enqueue(
+        &mut tx,
+        app.clock.now(),
+        "maintenance.purge",
+        &serde_json::json!({}),
+        None,
+    )
+    .await?;
+    tx.commit().await
 }

@@ -42,12 +42,9 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("bulwark");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new(
-                [
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                ]
-                .into_iter(),
-            )
+            Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
         });
         let jobs_done = Counter::default();
         let jobs_failed = Counter::default();
@@ -93,18 +90,29 @@ pub async fn track(State(app): State<AppState>, req: Request, next: Next) -> Res
     let method = req.method().to_string();
     let start = Instant::now();
     let res = next.run(req).await;
+    let elapsed = start.elapsed();
+    let status = res.status().as_u16();
+    // The request log: method, route pattern, status and time only — never the raw path,
+    // query, headers or body, which can carry secrets.
+    if status >= 500 {
+        tracing::warn!(target: "bulwark::http", %method, %route, status, ms = elapsed.as_millis() as u64, "request");
+    } else if status >= 400 {
+        tracing::info!(target: "bulwark::http", %method, %route, status, ms = elapsed.as_millis() as u64, "request");
+    } else {
+        tracing::debug!(target: "bulwark::http", %method, %route, status, ms = elapsed.as_millis() as u64, "request");
+    }
     app.metrics
         .latency
         .get_or_create(&RouteLabels {
             route: route.clone(),
         })
-        .observe(start.elapsed().as_secs_f64());
+        .observe(elapsed.as_secs_f64());
     app.metrics
         .requests
         .get_or_create(&RequestLabels {
             method,
             route,
-            status: res.status().as_u16(),
+            status,
         })
         .inc();
     res

@@ -5,6 +5,7 @@ pub mod error;
 pub mod json;
 pub mod ops;
 pub mod page;
+pub mod query;
 pub mod routes;
 
 use std::net::SocketAddr;

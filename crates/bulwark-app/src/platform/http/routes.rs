@@ -132,9 +132,7 @@ pub fn setup_needed(
     id: &Identity,
     mfa_roles: &[bulwark_core::Role],
 ) -> Option<(&'static str, &'static str)> {
-    if id.session().is_none() {
-        return None;
-    }
+    id.session()?;
     if id.user.must_change_password {
         return Some(("/profile/password", "you must choose a new password first"));
     }
