@@ -70,9 +70,13 @@ pub enum FirstAdmin {
 impl App {
     /// Opens the database the configuration names and migrates it.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-        let db = Db::open_with(config.database_url.as_deref(), &config.data_dir, config.database_max_connections)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        let db = Db::open_with(
+            config.database_url.as_deref(),
+            &config.data_dir,
+            config.database_max_connections,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
         migrate::run(&db, clock.now()).await?;
         Ok(App {
             state: AppState::new(db, clock, config)?,
