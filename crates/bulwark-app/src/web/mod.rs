@@ -94,6 +94,15 @@ fn route_exists(method: &Method, path: &str) -> bool {
         .any(|r| r.method == *method && r.path == path)
 }
 
+/// The general navigation entries, shown when the route exists and the role may open it.
+const GENERAL: [(&str, &str); 5] = [
+    ("Home", "/"),
+    ("Users", "/users"),
+    ("Audit trail", "/audit"),
+    ("Settings", "/settings"),
+    ("API docs", "/api/docs"),
+];
+
 /// Builds the layout for a page at `path`.
 pub async fn chrome(
     app: &AppState,
@@ -117,13 +126,7 @@ pub async fn chrome(
     let mut nav = Vec::new();
     let mut areas = Vec::new();
     if id.is_some() && setup.is_none() {
-        for (label, href) in [
-            ("Home", "/"),
-            ("Users", "/users"),
-            ("Audit trail", "/audit"),
-            ("Settings", "/settings"),
-            ("API docs", "/api/docs"),
-        ] {
+        for (label, href) in GENERAL {
             if route_allows(role, &Method::GET, href) {
                 nav.push(NavItem {
                     label,
@@ -137,7 +140,10 @@ pub async fn chrome(
                 continue;
             }
             let href = format!("/{}", area.slug());
-            let built = route_exists(&Method::GET, &href);
+            // An area counts as built once it has a page at `/{slug}` of its own. (The audit
+            // trail's `/audit` belongs to the shell, not to the Audits area.)
+            let built =
+                route_exists(&Method::GET, &href) && !GENERAL.iter().any(|(_, g)| *g == href);
             areas.push(NavItem {
                 label: area.label(),
                 current: built && is_current(path, &href),

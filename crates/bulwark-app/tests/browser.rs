@@ -1,0 +1,697 @@
+//! The web interface end to end: a real headless Chromium driven through chromedriver, and
+//! plain HTTP (no JavaScript at all) for CSRF, throttling and the form flows.
+//!
+//! The browser test needs `chromedriver` and `chromium` (`BULWARK_TEST_CHROMEDRIVER`,
+//! `BULWARK_TEST_CHROMIUM`; defaults in /usr/bin). Without them it is skipped with a message,
+//! unless `BULWARK_TEST_REQUIRE_BROWSER` is set, which makes that a failure.
+
+mod common;
+
+use std::time::Duration;
+
+use bulwark_app::platform::clock::Clock;
+use bulwark_core::Role;
+use common::TestApp;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const PW: &str = "correct horse battery staple";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for plain HTTP
+
+/// The value of the first `name="csrf_token"` field of a page.
+fn csrf_of(html: &str) -> String {
+    attr_after(html, "name=\"csrf_token\"", "value").expect("a csrf_token field on the page")
+}
+
+/// The value of attribute `attr` on the tag that contains `marker`.
+fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
+    let at = html.find(marker)?;
+    let start = html[..at].rfind('<')?;
+    let end = at + html[at..].find('>')?;
+    let tag = &html[start..end];
+    let key = format!("{attr}=\"");
+    let v = tag.find(&key)? + key.len();
+    let len = tag[v..].find('"')?;
+    Some(tag[v..v + len].to_string())
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let res = c.get(format!("{}{path}", app.url)).send().await.unwrap();
+    let s = res.status().as_u16();
+    (s, res.text().await.unwrap())
+}
+
+async fn post(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    c.post(format!("{}{path}", app.url))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in through the form (password step only); returns the redirect target.
+async fn sign_in(c: &reqwest::Client, app: &TestApp, email: &str, pw: &str) -> String {
+    let res = post(
+        c,
+        app,
+        "/login",
+        &[("email", email), ("password", pw), ("next", "/")],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap());
+    location(&res)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain HTTP tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_refuse_posts_without_the_csrf_token() {
+    let app = common::spawn(common::Which::Sqlite).await.unwrap();
+    app.user("sam@test.example", Role::Staff, PW).await;
+    let c = app.browser();
+    assert_eq!(sign_in(&c, &app, "sam@test.example", PW).await, "/");
+
+    let res = post(
+        &c,
+        &app,
+        "/profile/tokens",
+        &[("name", "script"), ("expires_days", "30")],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 403);
+    let res = post(
+        &c,
+        &app,
+        "/profile/tokens",
+        &[("name", "script"), ("csrf_token", "forged")],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 403);
+    let res = post(&c, &app, "/logout", &[]).await;
+    assert_eq!(res.status().as_u16(), 403, "sign-out needs the token too");
+
+    let (s, page) = get(&c, &app, "/profile/tokens").await;
+    assert_eq!(s, 200);
+    let token = csrf_of(&page);
+    let res = post(
+        &c,
+        &app,
+        "/profile/tokens",
+        &[
+            ("name", "script"),
+            ("expires_days", "30"),
+            ("csrf_token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("bwk_"), "the secret is shown once: {page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_is_throttled_after_repeated_failures() {
+    let app = common::spawn(common::Which::Sqlite).await.unwrap();
+    app.user("tim@test.example", Role::Staff, PW).await;
+    let c = app.browser();
+    let max = app.config.login_max_failures_per_account;
+    for _ in 0..max {
+        let res = post(
+            &c,
+            &app,
+            "/login",
+            &[("email", "tim@test.example"), ("password", "wrong one")],
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 422);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Email or password is wrong"), "{page}");
+        assert!(page.contains("value=\"tim@test.example\""), "input is kept");
+    }
+    // Now even the right password is refused until the window passes.
+    let res = post(
+        &c,
+        &app,
+        "/login",
+        &[("email", "tim@test.example"), ("password", PW)],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Too many failed sign-ins; try again in 15 minutes"),
+        "{page}"
+    );
+    // Unknown accounts and disabled ones fail like wrong passwords.
+    let res = post(
+        &c,
+        &app,
+        "/login",
+        &[("email", "nobody@test.example"), ("password", PW)],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Email or password is wrong")
+    );
+
+    app.clock.advance(15 * 60 + 1);
+    assert_eq!(sign_in(&c, &app, "tim@test.example", PW).await, "/");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_work_without_javascript() {
+    let app = common::spawn(common::Which::Sqlite).await.unwrap();
+    app.user("ada@test.example", Role::Administrator, PW).await;
+    let c = app.browser();
+
+    // Anonymous: pages send people to sign in, and keep where they were going.
+    let res = c
+        .get(format!("{}/users?role=staff", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/login?next=/users%3Frole%3Dstaff");
+    let (s, page) = get(&c, &app, "/login?next=/users").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("<html lang=\"en\">") && page.contains("href=\"#main\""));
+    assert!(page.contains("<label for=\"f-email\">Email</label>"));
+
+    // Only local paths are followed after sign-in.
+    let res = post(
+        &c,
+        &app,
+        "/login",
+        &[
+            ("email", "ada@test.example"),
+            ("password", PW),
+            ("next", "//evil.example/"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/");
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    // Administrators must enrol MFA first.
+    let res = c.get(format!("{}/", app.url)).send().await.unwrap();
+    assert_eq!(location(&res), "/profile/mfa");
+    let (_, page) = get(&c, &app, "/profile/mfa").await;
+    let res = post(
+        &c,
+        &app,
+        "/profile/mfa/start",
+        &[("csrf_token", &csrf_of(&page))],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<svg"), "QR code inline");
+    let secret = attr_after(&page, "id=\"totp-secret\"", "data-secret").unwrap();
+    let wrong = post(
+        &c,
+        &app,
+        "/profile/mfa/activate",
+        &[("code", "000000"), ("csrf_token", &csrf_of(&page))],
+    )
+    .await;
+    assert_eq!(wrong.status().as_u16(), 422);
+    let wrong_page = wrong.text().await.unwrap();
+    assert!(wrong_page.contains("aria-invalid=\"true\""), "{wrong_page}");
+    let code = bulwark_core::mfa::code_at(&secret, app.clock.now().unix()).unwrap();
+    let res = post(
+        &c,
+        &app,
+        "/profile/mfa/activate",
+        &[("code", &code), ("csrf_token", &csrf_of(&page))],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
+
+    // Home, with the navigation for the role.
+    let (s, home) = get(&c, &app, "/").await;
+    assert_eq!(s, 200);
+    for link in [
+        "href=\"/users\"",
+        "href=\"/audit\"",
+        "href=\"/settings\"",
+        "href=\"/profile\"",
+    ] {
+        assert!(home.contains(link), "{link} in {home}");
+    }
+    assert!(home.contains("coming"), "areas not built yet are marked");
+
+    // Create a user: a bad form keeps the input and names the field.
+    let (_, page) = get(&c, &app, "/users/new").await;
+    let csrf = csrf_of(&page);
+    let res = post(
+        &c,
+        &app,
+        "/users",
+        &[
+            ("email", "not-an-email"),
+            ("name", "Bea"),
+            ("role", "staff"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"f-email-error\""), "{page}");
+    assert!(page.contains("value=\"Bea\""));
+    let res = post(
+        &c,
+        &app,
+        "/users",
+        &[
+            ("email", "bea@test.example"),
+            ("name", "Bea"),
+            ("role", "staff"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Temporary password"));
+    let uid = page
+        .split("href=\"/users/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+
+    // Change the role; post/redirect/get.
+    let (_, page) = get(&c, &app, &format!("/users/{uid}")).await;
+    let res = post(
+        &c,
+        &app,
+        &format!("/users/{uid}"),
+        &[
+            ("name", "Bea"),
+            ("role", "auditor"),
+            ("status", "active"),
+            ("csrf_token", &csrf_of(&page)),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), format!("/users/{uid}?done=saved"));
+    let (_, page) = get(&c, &app, &format!("/users/{uid}?done=saved")).await;
+    assert!(
+        page.contains("Saved.") && page.contains("<dd>Auditor</dd>"),
+        "{page}"
+    );
+
+    // The list filters.
+    let (_, page) = get(&c, &app, "/users?role=auditor").await;
+    assert!(
+        page.contains("<td>bea@test.example</td>") && !page.contains("<td>ada@test.example</td>")
+    );
+
+    // The audit trail shows it, with before and after.
+    let (s, page) = get(
+        &c,
+        &app,
+        &format!("/audit?action=user.update&entity_id={uid}"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("<code>user.update</code>") && page.contains("<details>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&quot;auditor&quot;") || page.contains("&#34;auditor&#34;"),
+        "{page}"
+    );
+    let (s, page) = get(&c, &app, "/audit?from=yesterday").await;
+    assert_eq!(s, 422);
+    assert!(page.contains("id=\"f-from-error\""));
+    let (s, page) = get(&c, &app, "/audit/verification").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Intact."), "{page}");
+    let (s, csv) = get(
+        &c,
+        &app,
+        "/api/v1/audit-entries/export?format=csv&action=user.create",
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(csv.contains("bea@test.example"));
+
+    // Settings.
+    let (_, page) = get(&c, &app, "/settings").await;
+    let res = post(
+        &c,
+        &app,
+        "/settings",
+        &[
+            ("organisation_name", "Northwind Logistics"),
+            ("mfa_required_roles", "administrator"),
+            ("mfa_required_roles", "security_officer"),
+            ("csrf_token", &csrf_of(&page)),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, page) = get(&c, &app, "/settings?done=saved").await;
+    assert!(page.contains("Northwind Logistics"));
+    assert!(page.contains("value=\"security_officer\" checked"));
+
+    // Unknown pages and forbidden ones are pages too.
+    let (s, page) = get(&c, &app, "/no/such/page").await;
+    assert_eq!(s, 404);
+    assert!(page.contains("Page not found") && page.contains("href=\"/users\""));
+
+    // Assets: embedded, typed, cached for long.
+    let res = c
+        .get(format!("{}/assets/bulwark.css", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let res = c
+        .get(format!("{}/assets/favicon.svg", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+
+    // Sign out.
+    let (_, page) = get(&c, &app, "/").await;
+    let res = post(&c, &app, "/logout", &[("csrf_token", &csrf_of(&page))]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/login");
+    let res = c.get(format!("{}/", app.url)).send().await.unwrap();
+    assert_eq!(location(&res), "/login?next=/");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_see_only_what_they_may_open() {
+    let app = common::spawn(common::Which::Sqlite).await.unwrap();
+    app.user("sue@test.example", Role::Staff, PW).await;
+    let c = app.browser();
+    sign_in(&c, &app, "sue@test.example", PW).await;
+    let (s, home) = get(&c, &app, "/").await;
+    assert_eq!(s, 200);
+    assert!(!home.contains("href=\"/users\"") && !home.contains("href=\"/settings\""));
+    assert!(home.contains("href=\"/profile\""));
+    let (s, page) = get(&c, &app, "/users").await;
+    assert_eq!(s, 403);
+    assert!(
+        page.contains("Not allowed") && page.contains("href=\"/profile\""),
+        "{page}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser
+
+/// A running chromedriver, stopped on drop.
+struct Driver {
+    child: tokio::process::Child,
+    url: String,
+    _profile: tempfile::TempDir,
+    chromium: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts chromedriver, or None (with a message) when it is not installed and not required.
+async fn driver() -> Option<Driver> {
+    let path = std::env::var("BULWARK_TEST_CHROMEDRIVER")
+        .unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let chromium =
+        std::env::var("BULWARK_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let required = std::env::var("BULWARK_TEST_REQUIRE_BROWSER").is_ok();
+    for p in [&path, &chromium] {
+        if !std::path::Path::new(p).exists() {
+            assert!(
+                !required,
+                "BULWARK_TEST_REQUIRE_BROWSER is set but {p} is missing"
+            );
+            eprintln!("skipping browser test: {p} not found (scripts/test.sh installs it)");
+            return None;
+        }
+    }
+    let port = free_port();
+    let child = tokio::process::Command::new(&path)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start chromedriver");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(Driver {
+        child,
+        url,
+        _profile: tempfile::tempdir().unwrap(),
+        chromium,
+    })
+}
+
+async fn browser(d: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": d.chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                format!("--user-data-dir={}", d._profile.path().display()),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&d.url)
+        .await
+        .expect("a WebDriver session")
+}
+
+async fn path_of(b: &Client) -> String {
+    b.current_url().await.unwrap().path().to_string()
+}
+
+async fn fill(b: &Client, css: &str, text: &str) {
+    let e = b.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn click(b: &Client, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn heading(b: &Client) -> String {
+    b.find(Locator::Css("main h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn login_form(b: &Client, app: &TestApp, email: &str) {
+    b.goto(&format!("{}/login", app.url)).await.unwrap();
+    fill(b, "#f-email", email).await;
+    fill(b, "#f-password", PW).await;
+    click(b, "form[action='/login'] button[type=submit]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_signs_in_enrols_mfa_and_works_in_the_browser() {
+    let Some(d) = driver().await else { return };
+    let app = common::spawn(common::Which::Sqlite).await.unwrap();
+    app.user("admin@test.example", Role::Administrator, PW)
+        .await;
+    let b = browser(&d).await;
+    let result = scenario(&b, &app).await;
+    let _ = b.close().await;
+    result.unwrap();
+}
+
+async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
+    // Password step; administrators must enrol MFA first.
+    login_form(b, app, "admin@test.example").await;
+    assert_eq!(path_of(b).await, "/profile/mfa");
+    assert_eq!(heading(b).await, "Two-factor authentication");
+
+    // Enrol: read the key from the page, compute the code as the phone would.
+    click(b, "form[action='/profile/mfa/start'] button").await;
+    let secret = b
+        .find(Locator::Id("totp-secret"))
+        .await
+        .unwrap()
+        .attr("data-secret")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        b.find(Locator::Css(".qr-box svg")).await.is_ok(),
+        "QR code shown"
+    );
+    let code = bulwark_core::mfa::code_at(&secret, app.clock.now().unix()).unwrap();
+    fill(b, "#f-code", &code).await;
+    click(b, "form[action='/profile/mfa/activate'] button").await;
+    assert_eq!(heading(b).await, "Save your recovery codes");
+    let codes = b
+        .find_all(Locator::Css("#recovery-codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+
+    // Create a user.
+    b.goto(&format!("{}/users/new", app.url)).await.unwrap();
+    fill(b, "#f-email", "carol@test.example").await;
+    fill(b, "#f-name", "Carol Jones").await;
+    b.find(Locator::Id("f-role"))
+        .await
+        .unwrap()
+        .select_by_value("security_officer")
+        .await
+        .unwrap();
+    click(b, "form[action='/users'] button[type=submit]").await;
+    assert_eq!(heading(b).await, "User created");
+    let temp = b
+        .find(Locator::Id("temp-password"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(temp.len() >= 20, "temporary password shown: {temp}");
+
+    // Find its entry in the audit trail.
+    b.goto(&format!("{}/audit", app.url)).await.unwrap();
+    fill(b, "#f-action", "user.create").await;
+    click(b, "form[action='/audit'] button[type=submit]").await;
+    assert!(
+        b.current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or("")
+            .contains("action=user.create")
+    );
+    let rows = b
+        .find_all(Locator::Css("table.audit tbody tr"))
+        .await
+        .unwrap();
+    let mut found = false;
+    for r in &rows {
+        let action = r
+            .find(Locator::Css("td:nth-child(4)"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(action, "user.create");
+        let details = r.find(Locator::Css("details")).await.unwrap();
+        details
+            .find(Locator::Css("summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let after = details.text().await.unwrap();
+        if after.contains("carol@test.example") {
+            found = true;
+            assert!(after.contains("security_officer"), "{after}");
+            assert!(!after.contains("password_hash"));
+        }
+    }
+    assert!(found, "the user.create entry for carol is listed");
+
+    // The home page, and a screenshot to look at.
+    b.goto(&format!("{}/", app.url)).await.unwrap();
+    assert!(heading(b).await.starts_with("Hello"));
+    let png = b.screenshot().await.unwrap();
+    std::fs::write("/tmp/bulwark-home.png", png).unwrap();
+
+    // Sign out, then in again with a code (a later time step, so it is no replay).
+    click(b, "form[action='/logout'] button").await;
+    assert_eq!(path_of(b).await, "/login");
+    app.clock.advance(60);
+    login_form(b, app, "admin@test.example").await;
+    assert_eq!(path_of(b).await, "/login/mfa");
+    let right = bulwark_core::mfa::code_at(&secret, app.clock.now().unix()).unwrap();
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    fill(b, "#f-code", &wrong).await;
+    click(b, "form[action='/login/mfa'] button").await;
+    assert_eq!(path_of(b).await, "/login/mfa");
+    assert!(
+        b.find(Locator::Id("f-code-error")).await.is_ok(),
+        "wrong code is refused"
+    );
+    let code = bulwark_core::mfa::code_at(&secret, app.clock.now().unix()).unwrap();
+    fill(b, "#f-code", &code).await;
+    click(b, "form[action='/login/mfa'] button").await;
+    assert_eq!(path_of(b).await, "/");
+    assert!(heading(b).await.starts_with("Hello"));
+    Ok(())
+}
