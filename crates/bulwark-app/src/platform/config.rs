@@ -145,11 +145,18 @@ impl Config {
             fig = fig.merge(Toml::file(f));
         }
         fig = fig
-            .merge(
-                Env::prefixed("BULWARK_")
+            .merge(Env::prefixed("BULWARK_").split("__").filter(|k| {
+                // The key may arrive before or after splitting, in either case.
+                let top = k
+                    .as_str()
                     .split("__")
-                    .filter(|k| ENV_KEYS.contains(&k.as_str().split('.').next().unwrap_or(""))),
-            )
+                    .next()
+                    .unwrap_or("")
+                    .split('.')
+                    .next()
+                    .unwrap_or("");
+                ENV_KEYS.iter().any(|e| e.eq_ignore_ascii_case(top))
+            }))
             .merge(Serialized::defaults(overrides));
         let mut c: Config = fig
             .extract()
