@@ -121,6 +121,17 @@ async fn forms_refuse_posts_without_the_csrf_token() {
     assert_eq!(res.status().as_u16(), 200);
     let page = res.text().await.unwrap();
     assert!(page.contains("bwk_"), "the secret is shown once: {page}");
+
+    // Revoking: a form per token, post/redirect/get.
+    let (_, page) = get(&c, &app, "/profile/tokens").await;
+    let action = attr_after(&page, "/revoke\"", "action").expect("a revoke form");
+    let res = post(&c, &app, &action, &[]).await;
+    assert_eq!(res.status().as_u16(), 403, "revoking needs the token too");
+    let res = post(&c, &app, &action, &[("csrf_token", &csrf_of(&page))]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/profile/tokens?done=token_revoked");
+    let (_, page) = get(&c, &app, "/profile/tokens?done=token_revoked").await;
+    assert!(page.contains("The token was revoked") && page.contains(">revoked<"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -300,6 +311,12 @@ async fn pages_work_without_javascript() {
     assert_eq!(res.status().as_u16(), 200);
     let page = res.text().await.unwrap();
     assert!(page.contains("Temporary password"));
+    let temp = page
+        .split("id=\"temp-password\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
     let uid = page
         .split("href=\"/users/")
         .nth(1)
@@ -384,6 +401,53 @@ async fn pages_work_without_javascript() {
     let (_, page) = get(&c, &app, "/settings?done=saved").await;
     assert!(page.contains("Northwind Logistics"));
     assert!(page.contains("value=\"security_officer\" checked"));
+
+    // The new user signs in with the temporary password and must choose their own first.
+    let bea = app.browser();
+    assert_eq!(sign_in(&bea, &app, "bea@test.example", &temp).await, "/");
+    let res = bea.get(format!("{}/", app.url)).send().await.unwrap();
+    assert_eq!(location(&res), "/profile/password");
+    let (s, page) = get(&bea, &app, "/profile/password").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("temporary password"));
+    let csrf = csrf_of(&page);
+    let new_pw = "a brand new passphrase";
+    let res = post(
+        &bea,
+        &app,
+        "/profile/password",
+        &[
+            ("current_password", &temp),
+            ("new_password", new_pw),
+            ("new_password_confirm", "something else entirely"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("id=\"f-new_password_confirm-error\"")
+    );
+    let res = post(
+        &bea,
+        &app,
+        "/profile/password",
+        &[
+            ("current_password", &temp),
+            ("new_password", new_pw),
+            ("new_password_confirm", new_pw),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/profile?done=password");
+    let (s, page) = get(&bea, &app, "/").await;
+    assert_eq!(s, 200, "no more setup needed");
+    assert!(page.contains("Hello, Bea"));
 
     // Unknown pages and forbidden ones are pages too.
     let (s, page) = get(&c, &app, "/no/such/page").await;
@@ -554,8 +618,18 @@ async fn heading(b: &Client) -> String {
         .unwrap()
 }
 
+/// Saves a screenshot to `$BULWARK_TEST_SCREENSHOTS/{name}.png` when that is set (for people
+/// reviewing the look of the pages; the test itself does not compare images).
+async fn shot(b: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("BULWARK_TEST_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 async fn login_form(b: &Client, app: &TestApp, email: &str) {
     b.goto(&format!("{}/login", app.url)).await.unwrap();
+    shot(b, "login").await;
     fill(b, "#f-email", email).await;
     fill(b, "#f-password", PW).await;
     click(b, "form[action='/login'] button[type=submit]").await;
@@ -593,9 +667,11 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
         b.find(Locator::Css(".qr-box svg")).await.is_ok(),
         "QR code shown"
     );
+    shot(b, "mfa-enrol").await;
     let code = bulwark_core::mfa::code_at(&secret, app.clock.now().unix()).unwrap();
     fill(b, "#f-code", &code).await;
     click(b, "form[action='/profile/mfa/activate'] button").await;
+    shot(b, "mfa-codes").await;
     assert_eq!(heading(b).await, "Save your recovery codes");
     let codes = b
         .find_all(Locator::Css("#recovery-codes li"))
@@ -666,6 +742,12 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
         }
     }
     assert!(found, "the user.create entry for carol is listed");
+    shot(b, "audit").await;
+    b.goto(&format!("{}/users", app.url)).await.unwrap();
+    shot(b, "users").await;
+    b.set_window_size(400, 900).await.unwrap();
+    shot(b, "users-narrow").await;
+    b.set_window_size(1280, 900).await.unwrap();
 
     // The home page, and a screenshot to look at.
     b.goto(&format!("{}/", app.url)).await.unwrap();

@@ -75,6 +75,13 @@ pub struct Chrome {
     pub icon: String,
 }
 
+impl Chrome {
+    /// How many of the listed areas are not built yet.
+    pub fn coming(&self) -> usize {
+        self.areas.iter().filter(|a| a.href.is_none()).count()
+    }
+}
+
 /// The application's route table, computed once (for role-aware navigation).
 fn table() -> &'static [RouteSpec] {
     static TABLE: OnceLock<Vec<RouteSpec>> = OnceLock::new();
