@@ -241,6 +241,11 @@ async fn pages_work_without_javascript() {
     assert_eq!(res.status().as_u16(), 200);
     let page = res.text().await.unwrap();
     assert!(page.contains("<svg"), "QR code inline");
+    assert!(
+        !page.contains("style="),
+        "no inline styles (CSP style-src 'self')"
+    );
+    assert!(!page.contains("<script>"), "no inline scripts");
     let secret = attr_after(&page, "id=\"totp-secret\"", "data-secret").unwrap();
     let wrong = post(
         &c,
@@ -453,6 +458,9 @@ async fn pages_work_without_javascript() {
     let (s, page) = get(&c, &app, "/no/such/page").await;
     assert_eq!(s, 404);
     assert!(page.contains("Page not found") && page.contains("href=\"/users\""));
+    let (s, page) = get(&c, &app, "/users/no-such-id").await;
+    assert_eq!(s, 404);
+    assert!(page.contains("Page not found"));
 
     // Assets: embedded, typed, cached for long.
     let res = c
@@ -776,4 +784,61 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
     assert_eq!(path_of(b).await, "/");
     assert!(heading(b).await.starts_with("Hello"));
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_page_with_next_links() {
+    let app = common::spawn(common::Which::Sqlite).await.unwrap();
+    app.user("lee@test.example", Role::SecurityOfficer, PW)
+        .await;
+    {
+        let s = &app.state;
+        let mut tx = s.db.begin().await.unwrap();
+        for i in 0..60 {
+            let e = bulwark_core::validate::Email::parse("email", &format!("u{i:02}@test.example"))
+                .unwrap();
+            bulwark_app::access::users::create(
+                &mut tx,
+                s.clock.now(),
+                &bulwark_app::audit_log::Actor::system(),
+                &e,
+                &format!("User {i:02}"),
+                Role::Staff,
+                "not a usable hash".into(),
+                false,
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let c = app.browser();
+    sign_in(&c, &app, "lee@test.example", PW).await;
+
+    let (s, page) = get(&c, &app, "/users?role=staff").await;
+    assert_eq!(s, 200);
+    assert_eq!(page.matches("<td><a href=\"/users/").count(), 50);
+    assert!(
+        !page.contains("href=\"/users/new\""),
+        "security officers cannot create users"
+    );
+    let next = attr_after(&page, "rel=\"next\"", "href").expect("a next link");
+    let next = next.replace("&amp;", "&");
+    assert!(next.contains("role=staff"), "filters kept: {next}");
+    let (s, page) = get(&c, &app, &next).await;
+    assert_eq!(s, 200);
+    assert_eq!(page.matches("<td><a href=\"/users/").count(), 10);
+    assert!(page.contains("u59@test.example") && !page.contains("u00@test.example"));
+    assert!(!page.contains("rel=\"next\""));
+
+    let (s, page) = get(&c, &app, "/audit?action=user.create").await;
+    assert_eq!(s, 200);
+    assert_eq!(page.matches("<code>user.create</code>").count(), 50);
+    let older = attr_after(&page, "rel=\"next\"", "href")
+        .expect("an older-entries link")
+        .replace("&amp;", "&");
+    let (s, page) = get(&c, &app, &older).await;
+    assert_eq!(s, 200);
+    assert_eq!(page.matches("<code>user.create</code>").count(), 11);
+    assert!(page.contains("Newest entries"));
 }
