@@ -20,13 +20,13 @@ pub fn routes() -> Routes {
 }
 
 /// The installation's settings.
-#[utoipa::path(get, path = "/api/v1/settings", tag = "settings", responses((status = 200, body = Settings)))]
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings", operation_id = "get_settings", responses((status = 200, body = Settings)))]
 pub async fn get(State(app): State<AppState>) -> AppResult<axum::Json<Settings>> {
     Ok(axum::Json(super::load(&app.db).await?))
 }
 
 /// Change settings; fields left out stay as they are.
-#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", request_body = SettingsPatch,
+#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", operation_id = "update_settings", request_body = SettingsPatch,
     responses((status = 200, body = Settings), (status = 422, body = crate::platform::http::error::Problem)))]
 pub async fn patch(
     State(app): State<AppState>,
