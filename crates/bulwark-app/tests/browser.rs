@@ -650,9 +650,14 @@ async fn an_administrator_signs_in_enrols_mfa_and_works_in_the_browser() {
     app.user("admin@test.example", Role::Administrator, PW)
         .await;
     let b = browser(&d).await;
-    let result = scenario(&b, &app).await;
+    // Run the scenario in its own task so that the browser is closed even when it fails.
+    let session = b.clone();
+    let outcome = tokio::spawn(async move { scenario(&session, &app).await }).await;
     let _ = b.close().await;
-    result.unwrap();
+    match outcome {
+        Ok(result) => result.unwrap(),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
