@@ -268,6 +268,12 @@ async fn pages_work_without_javascript() {
     assert_eq!(res.status().as_u16(), 200);
     let page = res.text().await.unwrap();
     assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
+    let recovery = page
+        .split("<li><code>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
 
     // Home, with the navigation for the role.
     let (s, home) = get(&c, &app, "/").await;
@@ -488,6 +494,40 @@ async fn pages_work_without_javascript() {
     assert_eq!(location(&res), "/login");
     let res = c.get(format!("{}/", app.url)).send().await.unwrap();
     assert_eq!(location(&res), "/login?next=/");
+
+    // Back in with a recovery code, which works once.
+    for attempt in 0..2 {
+        let to = sign_in(&c, &app, "ada@test.example", PW).await;
+        assert_eq!(to, "/login/mfa?next=/");
+        let (s, page) = get(&c, &app, &to).await;
+        assert_eq!(s, 200);
+        let res = post(
+            &c,
+            &app,
+            "/login/mfa",
+            &[
+                ("code", &recovery),
+                ("next", "/"),
+                ("csrf_token", &csrf_of(&page)),
+            ],
+        )
+        .await;
+        if attempt == 0 {
+            assert_eq!(res.status().as_u16(), 303);
+            assert_eq!(location(&res), "/");
+            let (s, _) = get(&c, &app, "/").await;
+            assert_eq!(s, 200);
+            let (_, page) = get(&c, &app, "/").await;
+            let res = post(&c, &app, "/logout", &[("csrf_token", &csrf_of(&page))]).await;
+            assert_eq!(res.status().as_u16(), 303);
+        } else {
+            assert_eq!(
+                res.status().as_u16(),
+                422,
+                "a recovery code works only once"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
