@@ -10,6 +10,17 @@ use crate::platform::ids::{random_token, token_hash};
 /// The cookie's name.
 pub const COOKIE: &str = "bulwark_session";
 
+const COLUMNS: [&str; 8] = [
+    "id",
+    "user_id",
+    "csrf_token",
+    "mfa_passed",
+    "created_at",
+    "last_seen_at",
+    "expires_at",
+    "ip",
+];
+
 /// A stored session.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -45,19 +56,7 @@ pub async fn create(
     };
     let q = Query::insert()
         .into_table(Alias::new("sessions"))
-        .columns(
-            [
-                "id",
-                "user_id",
-                "csrf_token",
-                "mfa_passed",
-                "created_at",
-                "last_seen_at",
-                "expires_at",
-                "ip",
-            ]
-            .map(Alias::new),
-        )
+        .columns(COLUMNS.map(Alias::new))
         .values_panic([
             row.id.clone().into(),
             row.user_id.clone().into(),
@@ -81,19 +80,7 @@ pub async fn find(
     idle_minutes: i64,
 ) -> Result<Option<SessionRow>, DbError> {
     let q = Query::select()
-        .columns(
-            [
-                "id",
-                "user_id",
-                "csrf_token",
-                "mfa_passed",
-                "created_at",
-                "last_seen_at",
-                "expires_at",
-                "ip",
-            ]
-            .map(Alias::new),
-        )
+        .columns(COLUMNS.map(Alias::new))
         .from(Alias::new("sessions"))
         .and_where(Expr::col(Alias::new("id")).eq(token_hash(token)))
         .to_owned();

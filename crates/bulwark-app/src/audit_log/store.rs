@@ -5,7 +5,7 @@ use bulwark_core::audit::{AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH};
 use sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 
-use crate::platform::db::{Backend, Db, DbError, Tx};
+use crate::platform::db::{Backend, Db, DbError, Handle, Tx};
 use crate::platform::ids::new_id;
 
 /// Who made a change.
@@ -289,7 +289,7 @@ pub async fn list(
 
 /// Reads the whole trail in sequence order, in batches, calling `f` for each entry.
 pub async fn for_each(
-    db: &Db,
+    h: &mut Handle<'_>,
     mut f: impl FnMut(AuditEntry) -> Result<(), ChainBreak>,
 ) -> Result<Result<(), ChainBreak>, DbError> {
     let mut after = 0i64;
@@ -298,7 +298,7 @@ pub async fn for_each(
         q.and_where(Expr::col(Alias::new("seq")).gt(after))
             .order_by(Alias::new("seq"), Order::Asc)
             .limit(2000);
-        let batch = db.fetch_all::<EntryRow>(&q).await?;
+        let batch = h.fetch_all::<EntryRow>(&q).await?;
         if batch.is_empty() {
             return Ok(Ok(()));
         }
@@ -328,8 +328,14 @@ pub struct Verification {
 
 /// Verifies the whole chain.
 pub async fn verify(db: &Db) -> Result<Verification, DbError> {
+    verify_on(&mut db.read().await?.h()).await
+}
+
+/// Verifies the whole chain as one connection or transaction sees it (an import checks the
+/// entries it wrote before it commits).
+pub async fn verify_on(h: &mut Handle<'_>) -> Result<Verification, DbError> {
     let mut v = ChainVerifier::default();
-    let outcome = for_each(db, |e| v.push(&e)).await?;
+    let outcome = for_each(h, |e| v.push(&e)).await?;
     Ok(match outcome {
         Ok(()) => Verification {
             intact: true,

@@ -5,8 +5,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::Context;
-use bulwark_core::audit::{AuditEntry, ChainVerifier};
-use sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_query::{Alias, Expr, ExprTrait, Query};
 use serde_json::Value;
 
 use super::format::{FORMAT, FORMAT_VERSION, Line, LineReader, describe};
@@ -437,74 +436,15 @@ async fn flush(
     Ok(n)
 }
 
-#[derive(sqlx::FromRow)]
-struct EntryRow {
-    seq: i64,
-    id: String,
-    at: String,
-    actor_id: Option<String>,
-    actor: String,
-    action: String,
-    entity_type: String,
-    entity_id: Option<String>,
-    before: Option<String>,
-    after: Option<String>,
-    prev_hash: String,
-    hash: String,
-}
-
 /// Verifies the audit chain as `tx` sees it (so before the import commits).
 pub async fn verify_audit(tx: &mut Tx) -> anyhow::Result<u64> {
-    let cols = [
-        "seq",
-        "id",
-        "at",
-        "actor_id",
-        "actor",
-        "action",
-        "entity_type",
-        "entity_id",
-        "before",
-        "after",
-        "prev_hash",
-        "hash",
-    ];
-    let mut v = ChainVerifier::default();
-    let mut after = 0i64;
-    loop {
-        let q = Query::select()
-            .columns(cols.map(Alias::new))
-            .from(Alias::new("audit_log"))
-            .and_where(Expr::col(Alias::new("seq")).gt(after))
-            .order_by(Alias::new("seq"), Order::Asc)
-            .limit(2000)
-            .to_owned();
-        let batch = tx.h().fetch_all::<EntryRow>(&q).await?;
-        if batch.is_empty() {
-            return Ok(v.checked());
-        }
-        for r in batch {
-            after = r.seq;
-            let e = AuditEntry {
-                seq: r.seq,
-                id: r.id,
-                at: r.at,
-                actor_id: r.actor_id,
-                actor: r.actor,
-                action: r.action,
-                entity_type: r.entity_type,
-                entity_id: r.entity_id,
-                before: r.before,
-                after: r.after,
-                prev_hash: r.prev_hash,
-                hash: r.hash,
-            };
-            if let Err(b) = v.push(&e) {
-                anyhow::bail!(
-                    "the imported audit trail is broken: {b} ({} entries verified before it); nothing was imported",
-                    v.checked()
-                );
-            }
-        }
+    let v = crate::audit_log::store::verify_on(&mut tx.h()).await?;
+    if !v.intact {
+        anyhow::bail!(
+            "the imported audit trail is broken: {} ({} entries verified before it); nothing was imported",
+            v.problem.unwrap_or_default(),
+            v.entries_checked
+        );
     }
+    Ok(v.entries_checked)
 }

@@ -57,13 +57,17 @@ async fn ensure_table(tx: &mut super::Tx) -> Result<(), DbError> {
         .await
 }
 
-async fn read_version(tx: &mut super::Tx) -> Result<i64, DbError> {
-    let q = Query::select()
+fn version_query() -> sea_query::SelectStatement {
+    Query::select()
         .column(Alias::new("version"))
         .from(Alias::new("schema_migrations"))
         .order_by(Alias::new("version"), Order::Desc)
         .limit(1)
-        .to_owned();
+        .to_owned()
+}
+
+async fn read_version(tx: &mut super::Tx) -> Result<i64, DbError> {
+    let q = version_query();
     Ok(tx
         .h()
         .fetch_optional::<VersionRow>(&q)
@@ -139,12 +143,7 @@ async fn apply(
 
 /// The schema version, read without writing (for readiness checks).
 pub async fn current_version_readonly(db: &Db) -> Result<i64, DbError> {
-    let q = Query::select()
-        .column(Alias::new("version"))
-        .from(Alias::new("schema_migrations"))
-        .order_by(Alias::new("version"), Order::Desc)
-        .limit(1)
-        .to_owned();
+    let q = version_query();
     Ok(db
         .fetch_optional::<VersionRow>(&q)
         .await?
