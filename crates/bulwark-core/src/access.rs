@@ -135,7 +135,7 @@ impl Area {
             Area::Detection => "detection",
             Area::Incidents => "incidents",
             Area::Continuity => "continuity",
-            Area::Audit => "audit",
+            Area::Audit => "audits",
             Area::Vendors => "vendors",
             Area::Reporting => "reporting",
         }
