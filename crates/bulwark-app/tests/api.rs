@@ -224,3 +224,11 @@ async fn tokens_are_shown_once_and_revocable(app: TestApp) {
     assert_eq!(short.get("/api/v1/me").await.0, 401);
 }
 both_backends!(tokens_are_shown_once_and_revocable);
+
+async fn wrong_method_is_a_problem_document(app: TestApp) {
+    let api = app.api(&app.token_for(Role::Administrator).await);
+    let (s, e) = api.call(reqwest::Method::PUT, "/api/v1/users", Some(json!({}))).await;
+    assert_eq!(s, 405);
+    assert_eq!(e["status"], 405, "{e}");
+}
+both_backends!(wrong_method_is_a_problem_document);

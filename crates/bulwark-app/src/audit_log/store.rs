@@ -202,6 +202,7 @@ impl From<EntryRow> for AuditEntry {
 /// Filters for browsing the trail. All are optional and combine with AND.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Filter {
     /// Entries by this actor (email, `system` or `cli`), exact.
     pub actor: Option<String>,

@@ -26,6 +26,9 @@ pub enum AppError {
     /// No such record (or not visible to the caller).
     #[error("not found")]
     NotFound,
+    /// The path exists but not with this method.
+    #[error("this address does not accept that method")]
+    MethodNotAllowed,
     /// Clashes with existing data.
     #[error("{0}")]
     Conflict(String),
@@ -54,6 +57,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +125,7 @@ impl IntoResponse for AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not-found",
+            AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
             AppError::TooMany { .. } => "too-many-requests",
             AppError::Internal(_) => "internal",

@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
             crate::platform::metrics::track,
         ))
         .fallback(crate::web::not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(
             state.clone(),
             crate::access::identity::resolve,
@@ -83,6 +84,19 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::new())
         .with_state(state)
+}
+
+/// The answer for a known path with a method it does not take.
+async fn method_not_allowed(req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let e = error::AppError::MethodNotAllowed;
+    match req.extensions().get::<AppState>().cloned() {
+        Some(app) if !req.uri().path().starts_with("/api/") => {
+            let id = req.extensions().get::<crate::access::Identity>().cloned();
+            crate::web::error_page(&app, id.as_ref(), &e).await
+        }
+        _ => e.into_response(),
+    }
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
