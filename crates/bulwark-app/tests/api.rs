@@ -227,7 +227,9 @@ both_backends!(tokens_are_shown_once_and_revocable);
 
 async fn wrong_method_is_a_problem_document(app: TestApp) {
     let api = app.api(&app.token_for(Role::Administrator).await);
-    let (s, e) = api.call(reqwest::Method::PUT, "/api/v1/users", Some(json!({}))).await;
+    let (s, e) = api
+        .call(reqwest::Method::PUT, "/api/v1/users", Some(json!({})))
+        .await;
     assert_eq!(s, 405);
     assert_eq!(e["status"], 405, "{e}");
 }
