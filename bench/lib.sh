@@ -69,11 +69,14 @@ build_release() {
   (cd "$repo_root" && cargo build --release -p bulwark) || die "release build failed"
 }
 
-# A TCP port nobody listens on, from 56000 up.
+# A TCP port no socket uses (listening or connected), from $1 (default 21000) up. The default
+# range is below the kernel's ephemeral ports (ip_local_port_range, usually 32768-60999), so
+# outgoing connections do not take it between this check and the server's bind.
 free_port() {
   local p
-  for ((p = ${1:-56000}; p < 65000; p++)); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+  for ((p = ${1:-21000}; p < 32000; p++)); do
+    if [[ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]] &&
+      ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       printf '%s\n' "$p"
       return
     fi
@@ -100,7 +103,7 @@ pg_start() {
   mkdir -p "$root"
   pg_data="$root/data"
   [[ $EUID -eq 0 ]] && chown postgres: "$root"
-  PG_PORT="$(free_port 55500)"
+  PG_PORT="$(free_port 25500)"
   (cd "$root" && as_pg "$PG_BIN/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 \
     --no-locale --no-sync) >"$BENCH_TMP/initdb.log" 2>&1 ||
     { cat "$BENCH_TMP/initdb.log" >&2; pg_data=""; return 1; }
