@@ -657,6 +657,34 @@ async fn click(b: &Client, css: &str) {
         .unwrap();
 }
 
+/// Waits up to 10 s for the page at `want` (a click's navigation may still be under way).
+async fn expect_path(b: &Client, want: &str) {
+    let mut got = String::new();
+    for _ in 0..100 {
+        got = path_of(b).await;
+        if got == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected the page {want}, still at {got}");
+}
+
+/// Waits up to 10 s for the main heading to read `want`.
+async fn expect_heading(b: &Client, want: &str) {
+    let mut got = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = b.find(Locator::Css("main h1")).await {
+            got = e.text().await.unwrap_or_default();
+            if got == want {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected the heading {want:?}, found {got:?}");
+}
+
 async fn heading(b: &Client) -> String {
     b.find(Locator::Css("main h1"))
         .await
@@ -703,8 +731,8 @@ async fn an_administrator_signs_in_enrols_mfa_and_works_in_the_browser() {
 async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
     // Password step; administrators must enrol MFA first.
     login_form(b, app, "admin@test.example").await;
-    assert_eq!(path_of(b).await, "/profile/mfa");
-    assert_eq!(heading(b).await, "Two-factor authentication");
+    expect_path(b, "/profile/mfa").await;
+    expect_heading(b, "Two-factor authentication").await;
 
     // Enrol: read the key from the page, compute the code as the phone would.
     click(b, "form[action='/profile/mfa/start'] button").await;
@@ -725,7 +753,7 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
     fill(b, "#f-code", &code).await;
     click(b, "form[action='/profile/mfa/activate'] button").await;
     shot(b, "mfa-codes").await;
-    assert_eq!(heading(b).await, "Save your recovery codes");
+    expect_heading(b, "Save your recovery codes").await;
     let codes = b
         .find_all(Locator::Css("#recovery-codes li"))
         .await
@@ -743,7 +771,7 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
         .await
         .unwrap();
     click(b, "form[action='/users'] button[type=submit]").await;
-    assert_eq!(heading(b).await, "User created");
+    expect_heading(b, "User created").await;
     let temp = b
         .find(Locator::Id("temp-password"))
         .await
@@ -810,15 +838,15 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
 
     // Sign out, then in again with a code (a later time step, so it is no replay).
     click(b, "form[action='/logout'] button").await;
-    assert_eq!(path_of(b).await, "/login");
+    expect_path(b, "/login").await;
     app.clock.advance(60);
     login_form(b, app, "admin@test.example").await;
-    assert_eq!(path_of(b).await, "/login/mfa");
+    expect_path(b, "/login/mfa").await;
     let right = bulwark_core::mfa::code_at(&secret, app.clock.now().unix()).unwrap();
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
     fill(b, "#f-code", &wrong).await;
     click(b, "form[action='/login/mfa'] button").await;
-    assert_eq!(path_of(b).await, "/login/mfa");
+    expect_path(b, "/login/mfa").await;
     assert!(
         b.find(Locator::Id("f-code-error")).await.is_ok(),
         "wrong code is refused"
@@ -826,7 +854,7 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
     let code = bulwark_core::mfa::code_at(&secret, app.clock.now().unix()).unwrap();
     fill(b, "#f-code", &code).await;
     click(b, "form[action='/login/mfa'] button").await;
-    assert_eq!(path_of(b).await, "/");
+    expect_path(b, "/").await;
     assert!(heading(b).await.starts_with("Hello"));
     Ok(())
 }

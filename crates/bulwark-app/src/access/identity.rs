@@ -141,12 +141,8 @@ async fn resolve_inner(app: &AppState, req: &mut Request) -> Result<(), AppError
             .trim()
             .to_string();
         let mut conn = app.db.read().await?;
-        let bearer = tokens::authenticate(&mut conn.h(), now, &secret)
+        let (bearer, user) = tokens::authenticate(&mut conn.h(), now, &secret)
             .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let user = users::by_id(&mut conn.h(), &bearer.user_id)
-            .await?
-            .filter(UserRow::is_active)
             .ok_or(AppError::Unauthenticated)?;
         drop(conn);
         if bearer.stale {

@@ -4,6 +4,7 @@ use bulwark_core::Timestamp;
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use serde::{Deserialize, Serialize};
 
+use crate::access::users::UserRow;
 use crate::audit_log::{Actor, Change, record};
 use crate::platform::db::{DbError, Handle, Tx};
 use crate::platform::http::error::{AppError, AppResult};
@@ -171,47 +172,68 @@ pub async fn revoke(
 
 #[derive(sqlx::FromRow)]
 struct Live {
-    id: String,
-    user_id: String,
-    last_used_at: Option<String>,
+    token_id: String,
+    token_last_used_at: Option<String>,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
 
 /// A live token found for a bearer secret.
 #[derive(Debug, Clone)]
 pub struct Bearer {
     pub token_id: String,
-    pub user_id: String,
     /// Its last use was noted more than a minute ago (or never): note this one.
     pub stale: bool,
 }
 
-/// The token a bearer secret belongs to, if it is live (not revoked, not expired).
+/// The token a bearer secret belongs to and its active owner, if the token is live (not
+/// revoked, not expired). One query: this runs on every API request.
 pub async fn authenticate(
     h: &mut Handle<'_>,
     now: Timestamp,
     secret: &str,
-) -> Result<Option<Bearer>, DbError> {
+) -> Result<Option<(Bearer, UserRow)>, DbError> {
     if !secret.starts_with(PREFIX) {
         return Ok(None);
     }
-    let q = Query::select()
-        .columns(["id", "user_id", "last_used_at"].map(Alias::new))
-        .from(Alias::new("api_tokens"))
-        .and_where(Expr::col(Alias::new("token_hash")).eq(token_hash(secret)))
-        .and_where(Expr::col(Alias::new("revoked_at")).is_null())
-        .and_where(
-            Expr::col(Alias::new("expires_at"))
-                .is_null()
-                .or(Expr::col(Alias::new("expires_at")).gt(now.to_db())),
-        )
-        .to_owned();
-    Ok(h.fetch_optional::<Live>(&q).await?.map(|t| Bearer {
-        stale: t
-            .last_used_at
+    let (t, u) = (Alias::new("api_tokens"), Alias::new("users"));
+    let mut q = Query::select();
+    for c in crate::access::users::COLUMNS {
+        q.column((u.clone(), Alias::new(c)));
+    }
+    q.expr_as(
+        Expr::col((t.clone(), Alias::new("id"))),
+        Alias::new("token_id"),
+    )
+    .expr_as(
+        Expr::col((t.clone(), Alias::new("last_used_at"))),
+        Alias::new("token_last_used_at"),
+    )
+    .from(t.clone())
+    .inner_join(
+        u.clone(),
+        Expr::col((u.clone(), Alias::new("id"))).equals((t.clone(), Alias::new("user_id"))),
+    )
+    .and_where(Expr::col((t.clone(), Alias::new("token_hash"))).eq(token_hash(secret)))
+    .and_where(Expr::col((t.clone(), Alias::new("revoked_at"))).is_null())
+    .and_where(
+        Expr::col((t.clone(), Alias::new("expires_at")))
+            .is_null()
+            .or(Expr::col((t.clone(), Alias::new("expires_at"))).gt(now.to_db())),
+    )
+    .and_where(Expr::col((u, Alias::new("status"))).eq(crate::access::users::STATUS_ACTIVE));
+    Ok(h.fetch_optional::<Live>(&q).await?.map(|l| {
+        let stale = l
+            .token_last_used_at
             .as_deref()
-            .is_none_or(|l| l < now.plus_seconds(-60).to_db().as_str()),
-        token_id: t.id,
-        user_id: t.user_id,
+            .is_none_or(|x| x < now.plus_seconds(-60).to_db().as_str());
+        (
+            Bearer {
+                token_id: l.token_id,
+                stale,
+            },
+            l.user,
+        )
     }))
 }
 

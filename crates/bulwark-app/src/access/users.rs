@@ -75,7 +75,8 @@ impl UserRow {
 pub const STATUS_ACTIVE: &str = "active";
 pub const STATUS_DISABLED: &str = "disabled";
 
-const COLUMNS: [&str; 13] = [
+/// The stored columns of `users`, in `UserRow` order.
+pub(crate) const COLUMNS: [&str; 13] = [
     "id",
     "email",
     "name",
