@@ -75,8 +75,12 @@ impl Db {
             .max_connections(1)
             .connect_with(opts.clone())
             .await?;
+        // Each SQLite connection runs on its own thread; more readers than about twice the
+        // cores only adds context switches (measured in docs/BENCHMARKS.md).
+        let readers =
+            std::thread::available_parallelism().map_or(4, |n| (n.get() as u32 * 2).clamp(2, 8));
         let read = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(readers)
             .connect_with(opts.read_only(true))
             .await?;
         Ok(Db::Sqlite { read, write })
