@@ -11,12 +11,13 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// One audit entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Position in the trail, from 1, without gaps.
     pub seq: i64,
     /// Stable identifier (UUIDv7).
     pub id: String,
-    /// When the change was made (stored timestamp form).
+    /// When the change was made.
     pub at: String,
     /// The acting user's id; none for the system itself.
     pub actor_id: Option<String>,
@@ -28,13 +29,13 @@ pub struct AuditEntry {
     pub entity_type: String,
     /// The record changed.
     pub entity_id: Option<String>,
-    /// The record before the change, JSON.
+    /// The record before the change, as a JSON string.
     pub before: Option<String>,
-    /// The record after the change, JSON.
+    /// The record after the change, as a JSON string.
     pub after: Option<String>,
     /// The previous entry's hash.
     pub prev_hash: String,
-    /// This entry's hash.
+    /// This entry's hash (SHA-256, hex).
     pub hash: String,
 }
 

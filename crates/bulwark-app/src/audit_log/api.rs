@@ -28,38 +28,6 @@ pub fn routes() -> Routes {
         )
 }
 
-/// The OpenAPI schema of [`AuditEntry`] (which lives in `bulwark-core`, free of HTTP concerns).
-/// Only describes; never built.
-#[derive(utoipa::ToSchema)]
-#[schema(as = AuditEntry)]
-#[allow(dead_code)]
-pub struct AuditEntrySchema {
-    /// Position in the trail, from 1, without gaps.
-    pub seq: i64,
-    /// Stable identifier (UUIDv7).
-    pub id: String,
-    /// When the change was made.
-    pub at: String,
-    /// The acting user's id; none for the system itself.
-    pub actor_id: Option<String>,
-    /// Who acted, as people read it (an email, or `system`).
-    pub actor: String,
-    /// What was done, e.g. `user.create`.
-    pub action: String,
-    /// The kind of record changed, e.g. `user`.
-    pub entity_type: String,
-    /// The record changed.
-    pub entity_id: Option<String>,
-    /// The record before the change, as a JSON string.
-    pub before: Option<String>,
-    /// The record after the change, as a JSON string.
-    pub after: Option<String>,
-    /// The previous entry's hash.
-    pub prev_hash: String,
-    /// This entry's hash (SHA-256, hex).
-    pub hash: String,
-}
-
 /// Paging of the trail.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -100,7 +68,7 @@ impl ListQuery {
 
 /// Browse the audit trail, newest first.
 #[utoipa::path(get, path = "/api/v1/audit-entries", tag = "audit trail", operation_id = "list_audit_entries", params(Filter, Paging),
-    responses((status = 200, body = Page<AuditEntrySchema>), (status = 422, body = crate::platform::http::error::Problem)))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 422, body = crate::platform::http::error::Problem)))]
 pub async fn list(
     State(app): State<AppState>,
     Query(q): Query<ListQuery>,
@@ -130,7 +98,7 @@ pub struct ExportFormat {
 /// Export the matching entries (oldest first) as CSV or JSON.
 #[utoipa::path(get, path = "/api/v1/audit-entries/export", tag = "audit trail", operation_id = "export_audit_entries", params(Filter, ExportFormat),
     responses((status = 200, description = "The entries as a JSON array or a CSV file (an attachment)",
-        content((Vec<AuditEntrySchema> = "application/json"), (String = "text/csv"))),
+        content((Vec<AuditEntry> = "application/json"), (String = "text/csv"))),
         (status = 422, body = crate::platform::http::error::Problem)))]
 pub async fn export(
     State(app): State<AppState>,
