@@ -315,9 +315,16 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     println!("Bulwark is ready at http://{addr}/");
-    if a.demo {
+    let demo_login = a.demo
+        && users::by_email(
+            &mut app.state.db.read().await?.h(),
+            bulwark_app::demo::ADMIN_EMAIL,
+        )
+        .await?
+        .is_some();
+    if demo_login {
         println!(
-            "Demo organisation loaded: sign in as {} with password {}",
+            "Demo organisation: sign in as {} with password {}",
             bulwark_app::demo::ADMIN_EMAIL,
             bulwark_app::demo::PASSWORD
         );
