@@ -164,7 +164,9 @@ async fn guard(State(spec): State<RouteSpec>, req: Request, next: Next) -> Respo
             }
         };
     };
-    if !spec.during_setup {
+    // The setup gate applies to browser sessions only (see `setup_needed`); token calls skip the
+    // settings lookup altogether.
+    if !spec.during_setup && id.session().is_some() {
         let roles = match app.settings.get(&app.db, app.clock.now()).await {
             Ok(s) => s.mfa_required_roles,
             Err(e) => return AppError::from(e).into_response(),
