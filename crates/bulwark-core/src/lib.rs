@@ -7,9 +7,11 @@
 pub mod access;
 pub mod audit;
 pub mod cursor;
+pub mod input;
 pub mod mfa;
 pub mod timestamp;
 pub mod validate;
 
 pub use access::{Access, Area, Permission, Role};
+pub use input::InputProblem;
 pub use timestamp::Timestamp;

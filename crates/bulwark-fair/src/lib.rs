@@ -1,0 +1,1 @@
+//! Quantitative risk analysis (Open FAIR). No I/O.

@@ -1,0 +1,1 @@
+//! Software inventories read from SBOMs and lockfiles. No I/O: parsers read from any `BufRead`.
