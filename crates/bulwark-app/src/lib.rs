@@ -10,6 +10,8 @@ pub mod access;
 pub mod app;
 pub mod audit_log;
 pub mod demo;
+pub mod identity;
+pub mod inventory;
 pub mod platform;
 pub mod portable;
 pub mod settings;

@@ -1,0 +1,1 @@
+//! Identity: people, the accounts they hold on each system, identity findings and access reviews.

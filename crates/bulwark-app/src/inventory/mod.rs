@@ -1,0 +1,1 @@
+//! Inventory: assets and services, their dependencies, and the software installed on each.
