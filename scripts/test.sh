@@ -185,6 +185,10 @@ cleanup() {
     kill "$smtp_pid" 2>/dev/null
     wait "$smtp_pid" 2>/dev/null
   fi
+  if [[ -n "${slapd_pid:-}" ]]; then # LDAP block
+    kill "$slapd_pid" 2>/dev/null
+    wait "$slapd_pid" 2>/dev/null
+  fi
   if [[ $pg_started -eq 1 ]]; then
     (cd / && as_pg "$PG_BIN/pg_ctl" -D "$pg_data" -s -m fast -w -t 30 stop) >/dev/null 2>&1 ||
       (cd / && as_pg "$PG_BIN/pg_ctl" -D "$pg_data" -s -m immediate -w -t 30 stop) >/dev/null 2>&1
@@ -302,6 +306,125 @@ export_browser() {
 }
 
 # ---------------------------------------------------------------------------
+# BEGIN LDAP block: a throw-away OpenLDAP slapd for tests/ldap.rs
+# ---------------------------------------------------------------------------
+# Built from crates/bulwark-app/tests/fixtures/ldap/: config.ldif (cn=config, loaded with
+# `slapadd -n0`; overlays dynlist for memberOf, ppolicy, lastbind) and directory.ldif (the
+# fixture company, loaded with `slapadd -n1`). Listens on 127.0.0.1 only: ldap:// and ldaps://
+# (a server certificate for IP 127.0.0.1 signed by a throw-away CA made with openssl).
+# Exports:
+#   BULWARK_TEST_LDAP_URL            ldap://127.0.0.1:PORT
+#   BULWARK_TEST_LDAPS_URL           ldaps://127.0.0.1:PORT
+#   BULWARK_TEST_LDAP_BASE_DN        dc=northwind,dc=test
+#   BULWARK_TEST_LDAP_BIND_DN        the read-only reader's DN
+#   BULWARK_TEST_LDAP_PASSWORD_FILE  its password (no trailing newline)
+#   BULWARK_TEST_LDAP_CA             the CA certificate (PEM) that signed the server's
+#   BULWARK_TEST_REQUIRE_LDAP        1
+# Knob: BULWARK_TEST_LDAP_PORT (default 38900; ldaps uses the next free port after it).
+LDAP_FIXTURES="$repo_root/crates/bulwark-app/tests/fixtures/ldap"
+LDAP_BASE_DN="dc=northwind,dc=test"
+LDAP_BIND_DN="cn=bulwark-reader,ou=services,$LDAP_BASE_DN"
+LDAP_BIND_PASSWORD="reader-test-secret-7Qx" # test-only; directory.ldif holds its hash
+SLAPD_BIN=/usr/sbin/slapd
+slapd_pid=""
+
+ensure_slapd() {
+  if [[ -x "$SLAPD_BIN" && -x /usr/sbin/slapadd ]] && command -v ldapwhoami >/dev/null 2>&1; then
+    say "slapd and ldap-utils already installed"
+    return
+  fi
+  say "installing slapd ldap-utils"
+  # No system slapd: debconf's no_configuration leaves /etc/ldap/slapd.d empty, and a
+  # policy-rc.d that denies every start (unless the host already has one) keeps the
+  # maintainer scripts from starting the service.
+  echo 'slapd slapd/no_configuration boolean true' | "${SUDO[@]}" debconf-set-selections
+  local own_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  local rc=0
+  (apt_install slapd ldap-utils) || rc=$?
+  [[ $own_policy -eq 1 ]] && "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
+  [[ $rc -eq 0 ]] || exit "$rc"
+  # Should a system slapd have started anyway, stop it; ours runs on its own ports.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet slapd 2>/dev/null; then
+    "${SUDO[@]}" systemctl disable --now slapd >/dev/null 2>&1 || true
+  fi
+  [[ -x "$SLAPD_BIN" && -x /usr/sbin/slapadd ]] || die "slapd installed but $SLAPD_BIN or slapadd missing"
+}
+
+start_ldap() {
+  local explicit=0 port tls_port dir="$tmp_root/ldap"
+  [[ -n "${BULWARK_TEST_LDAP_PORT:-}" ]] && explicit=1
+  port="$(pick_port "${BULWARK_TEST_LDAP_PORT:-38900}" "$explicit")" ||
+    die "LDAP port ${BULWARK_TEST_LDAP_PORT:-38900} is busy (set BULWARK_TEST_LDAP_PORT)"
+  tls_port="$(pick_port $((port + 1)) 0)" || die "no free port for ldaps after $port"
+  say "starting slapd ($("$SLAPD_BIN" -VV 2>&1 | grep -o 'slapd [0-9.]*' | head -n 1)) on" \
+    "127.0.0.1:$port (ldap) and :$tls_port (ldaps)"
+  mkdir -p "$dir/slapd.d" "$dir/data"
+
+  # A throw-away CA and a server certificate for IP 127.0.0.1 only (so ldaps://localhost is a
+  # name mismatch), valid for two days.
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  {
+    openssl req -x509 "${ec[@]}" -days 2 -subj "/CN=Bulwark test LDAP CA" \
+      -keyout "$dir/ca.key" -out "$dir/ca.crt" &&
+      openssl req -new "${ec[@]}" -subj "/CN=127.0.0.1" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" &&
+      openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 2 -out "$dir/server.crt" -extfile <(printf '%s\n' \
+          'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \
+          'extendedKeyUsage=serverAuth' 'subjectAltName=IP:127.0.0.1')
+  } >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; die "openssl could not make the LDAP certificates"; }
+
+  sed "s|@DIR@|$dir|g" "$LDAP_FIXTURES/config.ldif" >"$dir/config.ldif"
+  if ! { slapadd -q -n0 -F "$dir/slapd.d" -l "$dir/config.ldif" &&
+    slapadd -q -n1 -F "$dir/slapd.d" -l "$LDAP_FIXTURES/directory.ldif"; } >"$dir/slapadd.log" 2>&1; then
+    cat "$dir/slapadd.log" >&2
+    die "slapadd of the LDAP fixtures failed"
+  fi
+
+  # -d 0: stay in the foreground (so the pid is ours to stop) without debug output.
+  "$SLAPD_BIN" -d 0 -F "$dir/slapd.d" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$tls_port/" \
+    </dev/null >"$dir/slapd.log" 2>&1 &
+  slapd_pid=$!
+  if ! { wait_port "$port" "$slapd_pid" 30 && wait_port "$tls_port" "$slapd_pid" 30; }; then
+    cat "$dir/slapd.log" >&2
+    die "slapd did not start"
+  fi
+
+  printf '%s' "$LDAP_BIND_PASSWORD" >"$dir/reader.password"
+  chmod 600 "$dir/reader.password"
+  export BULWARK_TEST_LDAP_URL="ldap://127.0.0.1:$port"
+  export BULWARK_TEST_LDAPS_URL="ldaps://127.0.0.1:$tls_port"
+  export BULWARK_TEST_LDAP_BASE_DN="$LDAP_BASE_DN"
+  export BULWARK_TEST_LDAP_BIND_DN="$LDAP_BIND_DN"
+  export BULWARK_TEST_LDAP_PASSWORD_FILE="$dir/reader.password"
+  export BULWARK_TEST_LDAP_CA="$dir/ca.crt"
+  export BULWARK_TEST_REQUIRE_LDAP=1
+}
+
+check_ldap() {
+  say "check: ldapwhoami over ldap:// and ldaps://, ldapsearch counts the fixture's people"
+  local url out
+  for url in "$BULWARK_TEST_LDAP_URL" "$BULWARK_TEST_LDAPS_URL"; do
+    out="$(LDAPTLS_CACERT="$BULWARK_TEST_LDAP_CA" LDAPTLS_REQCERT=demand ldapwhoami -x -H "$url" \
+      -D "$BULWARK_TEST_LDAP_BIND_DN" -y "$BULWARK_TEST_LDAP_PASSWORD_FILE" 2>&1)" ||
+      die "ldapwhoami on $url failed: $out"
+    [[ "$out" == "dn:$BULWARK_TEST_LDAP_BIND_DN" ]] || die "ldapwhoami on $url said: $out"
+  done
+  out="$(ldapsearch -x -LLL -H "$BULWARK_TEST_LDAP_URL" -D "$BULWARK_TEST_LDAP_BIND_DN" \
+    -y "$BULWARK_TEST_LDAP_PASSWORD_FILE" -b "ou=people,$BULWARK_TEST_LDAP_BASE_DN" \
+    '(uid=*)' memberOf | grep -c '^dn:')" || die "ldapsearch failed"
+  [[ "$out" == 36 ]] || die "ldapsearch found $out people, expected 36"
+}
+# ---------------------------------------------------------------------------
+# END LDAP block
+# ---------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------
 # Services-only self-check
 # ---------------------------------------------------------------------------
 check_services() {
@@ -390,6 +513,7 @@ PY
 # Main
 # ---------------------------------------------------------------------------
 ensure_packages
+ensure_slapd # LDAP block
 
 if [[ $services_only -eq 0 ]]; then
   if [[ "${BULWARK_SKIP_LINT:-0}" == 1 ]]; then
@@ -406,9 +530,11 @@ make_tmp_root
 start_postgres
 start_smtp
 export_browser
+start_ldap # LDAP block
 
 if [[ $services_only -eq 1 ]]; then
   check_services
+  check_ldap # LDAP block
   say "services-only: all checks passed in ${SECONDS}s; tearing down"
   exit 0
 fi
