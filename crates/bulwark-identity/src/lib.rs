@@ -6,6 +6,7 @@ pub mod findings;
 pub mod link;
 pub mod people;
 pub mod records;
+pub mod review;
 pub mod scim;
 mod table;
 mod values;
