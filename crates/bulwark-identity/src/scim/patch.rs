@@ -412,7 +412,11 @@ fn apply_email(u: &mut ScimUser, kind: Kind, path: &Path, v: &Value) -> Result<(
             ));
         }
         Kind::Remove => u.account.email = None,
-        _ if single => u.account.email = Some(email(Some(v), "emails.value")?),
+        _ if single => {
+            // `emails[type eq "work"]` may carry `{"value": …}` rather than the bare address.
+            let address = v.as_object().and_then(|o| attr(o, "value")).unwrap_or(v);
+            u.account.email = Some(email(Some(address), "emails.value")?);
+        }
         // Adding to a list: a new address replaces the kept one only if it is marked primary.
         Kind::Add => match emails(v)? {
             Some((e, primary)) if primary || u.account.email.is_none() => u.account.email = Some(e),
@@ -571,6 +575,7 @@ mod tests {
                 {"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "E9"},
                 {"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": "m-1"},
                 {"op": "add", "path": "title", "value": "Clerk"},
+                {"op": "add", "path": "addresses[type eq \"work\"].locality", "value": "Leeds"},
                 {"op": "remove", "path": "displayName"},
                 {"op": "replace", "value": {"externalId": "x-1", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m-2"}}}},
             ])),
