@@ -37,7 +37,7 @@ const COLUMNS: &[&str] = &[
 /// What a successful account import read besides the accounts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccountsSummary {
-    /// Data rows read (the header not counted).
+    /// Data rows read, good or not (the header and empty rows not counted).
     pub rows: u64,
     /// Columns that are not part of the format, by name, in file order (they are ignored).
     pub extra_columns: Vec<String>,

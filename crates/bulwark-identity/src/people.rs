@@ -36,7 +36,7 @@ const COLUMNS: &[&str] = &[
 /// What a successful HR import read besides the people.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeopleSummary {
-    /// Data rows read (the header not counted).
+    /// Data rows read, good or not (the header and empty rows not counted).
     pub rows: u64,
     /// Columns that are not part of the format, by name, in file order (they are ignored).
     pub extra_columns: Vec<String>,

@@ -192,7 +192,9 @@ impl<R: Read> Table<R> {
             .sum();
         let src = self.reader.get_ref();
         let ended_by_newline = !(src.eof && end.byte() == src.total && src.last != Some(b'\n'));
-        end.line() - inner as u64 - u64::from(ended_by_newline)
+        end.line()
+            .saturating_sub(inner as u64 + u64::from(ended_by_newline))
+            .max(2)
     }
 
     /// The current record's value in an expected column, trimmed.
