@@ -608,6 +608,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(u.account.email.as_deref(), Some("x@example.org"));
+
+        // Paths as keys of a path-less value, as Entra ID sends them.
+        let body = ops(json!([{"op": "Replace", "value": {
+            "name.givenName": "Al",
+            "emails[type eq \"work\"].value": "al@example.org",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "E10",
+        }}]));
+        patch_user(&mut u, &body).unwrap();
+        assert_eq!(u.name.given_name.as_deref(), Some("Al"));
+        assert_eq!(u.account.email.as_deref(), Some("al@example.org"));
+        assert_eq!(u.account.employee_id.as_deref(), Some("E10"));
     }
 
     #[test]
