@@ -1,1 +1,75 @@
 //! Software inventories read from SBOMs and lockfiles. No I/O: parsers read from any `BufRead`.
+//!
+//! [`read`] streams a file's components to a sink as they are read: memory grows with the
+//! number of distinct components (to drop exact duplicates), never with the file's size.
+//! Every problem is collected (up to 1,000) with its line, or its record path and field for
+//! JSON; a file with any problem is refused whole.
+//!
+//! Formats: CycloneDX JSON 1.2–1.6, SPDX JSON 2.2/2.3, the dpkg status file, pip
+//! freeze/requirements, npm package-lock v2/v3, Cargo.lock v1–v4, and CSV. Each module's
+//! documentation says what is taken and what is skipped.
+
+mod cargo_lock;
+mod component;
+mod cpe;
+mod csv_list;
+mod cyclonedx;
+mod dpkg;
+mod ecosystem;
+mod format;
+mod json;
+mod lines;
+mod npm;
+mod output;
+mod pip;
+mod purl;
+mod spdx;
+
+use std::io::BufRead;
+use std::ops::ControlFlow;
+
+use bulwark_core::InputProblem;
+
+pub use component::Component;
+pub use ecosystem::Ecosystem;
+pub use format::Format;
+pub use output::{ReadError, Summary};
+
+use output::{About, Output};
+
+/// Streams components to `sink` as they are read. The sink may already have received components when
+/// problems are found later: the caller must treat `Err` as "discard everything" (imports are all-or-nothing).
+/// If the sink returns `ControlFlow::Break(())`, reading stops with `Err(ReadError::Stopped)`.
+///
+/// Once a problem is found, nothing more reaches the sink; the rest of the file is still read
+/// to report every problem. A UTF-8 byte-order mark at the start is ignored.
+pub fn read<R: BufRead>(
+    format: Format,
+    mut input: R,
+    mut sink: impl FnMut(Component) -> ControlFlow<()>,
+) -> Result<Summary, ReadError> {
+    let mut out = Output::new(&mut sink);
+    if let Err(e) = skip_bom(&mut input) {
+        out.problem(InputProblem::whole(format!(
+            "the file could not be read: {e}"
+        )));
+        return out.finish(format, About::default());
+    }
+    let about = match format {
+        Format::CycloneDx => cyclonedx::read(input, &mut out),
+        Format::Spdx => spdx::read(input, &mut out),
+        Format::Dpkg => dpkg::read(input, &mut out),
+        Format::Pip => pip::read(input, &mut out),
+        Format::NpmLock => npm::read(input, &mut out),
+        Format::CargoLock => cargo_lock::read(input, &mut out),
+        Format::Csv => csv_list::read(input, &mut out),
+    };
+    out.finish(format, about)
+}
+
+fn skip_bom(input: &mut impl BufRead) -> std::io::Result<()> {
+    if input.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        input.consume(3);
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! CSV with a header naming its columns, in any order and any letter case: `ecosystem`,
+//! `name` and `version`, or `purl`, or both; `cpe` is optional. Other columns are ignored;
+//! `#` starts a comment line.
+//!
+//! A row with a purl takes its identity from it; any `ecosystem`, `name` and `version` given
+//! beside it must agree (a person typed them, so a mismatch is a mistake). A row without a purl
+//! needs all three, and gets a derived purl (none for deb, apk and rpm, whose distribution a
+//! row does not say). The ecosystem is a purl type or an OSV ecosystem name (`PyPI`,
+//! `crates.io`); a Maven name is `group:artifact`.
+
+use std::io::Read;
+
+use bulwark_core::InputProblem;
+use csv::{ErrorKind, StringRecord};
+
+use crate::lines::io_problem;
+use crate::output::{About, Output};
+use crate::{Component, Ecosystem, cpe, purl};
+
+/// The columns read.
+const COLUMNS: [&str; 5] = ["ecosystem", "name", "version", "purl", "cpe"];
+
+/// Reads a CSV inventory.
+pub(crate) fn read(input: impl Read, out: &mut Output<'_>) -> About {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(input);
+    let Some(columns) = header(&mut reader, out) else {
+        return About::default();
+    };
+    let mut record = StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                if let Some(c) = row(&record, &columns, line, out)
+                    && out.deliver(c).is_break()
+                {
+                    break;
+                }
+            }
+            Err(e) => {
+                let fatal = !matches!(e.kind(), ErrorKind::Utf8 { .. });
+                out.problem(csv_problem(&e));
+                if fatal {
+                    break;
+                }
+            }
+        }
+    }
+    About::default()
+}
+
+/// Where each known column is, and how wide the header is.
+struct Columns {
+    at: [Option<usize>; 5],
+    width: usize,
+}
+
+impl Columns {
+    fn get<'r>(&self, record: &'r StringRecord, column: usize) -> Option<&'r str> {
+        self.at[column]
+            .and_then(|i| record.get(i))
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn header<R: Read>(reader: &mut csv::Reader<R>, out: &mut Output<'_>) -> Option<Columns> {
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            out.problem(csv_problem(&e));
+            return None;
+        }
+    };
+    let mut columns = Columns {
+        at: [None; 5],
+        width: headers.len(),
+    };
+    let mut ok = true;
+    for (i, h) in headers.iter().enumerate() {
+        let Some(c) = COLUMNS.iter().position(|c| c.eq_ignore_ascii_case(h)) else {
+            continue;
+        };
+        if columns.at[c].replace(i).is_some() {
+            out.problem(InputProblem::at_line(
+                1,
+                Some(COLUMNS[c]),
+                "the column is named twice",
+            ));
+            ok = false;
+        }
+    }
+    let has = |c: usize| columns.at[c].is_some();
+    if !(has(3) || (has(0) && has(1) && has(2))) {
+        let missing: Vec<&str> = (0..3).filter(|&c| !has(c)).map(|c| COLUMNS[c]).collect();
+        out.problem(InputProblem::at_line(
+            1,
+            None,
+            format!(
+                "the header must name the columns ecosystem, name and version, or purl; `{}` missing",
+                missing.join("`, `")
+            ),
+        ));
+        ok = false;
+    }
+    ok.then_some(columns)
+}
+
+/// The component of one row, with every problem reported.
+fn row(
+    record: &StringRecord,
+    columns: &Columns,
+    line: u64,
+    out: &mut Output<'_>,
+) -> Option<Component> {
+    let mut bad = false;
+    let mut problem = |field: Option<&str>, message: String| {
+        bad = true;
+        out.problem(InputProblem::at_line(line, field, message));
+    };
+    if record.len() > columns.width {
+        problem(
+            None,
+            format!(
+                "the row has {} fields, the header {}",
+                record.len(),
+                columns.width
+            ),
+        );
+    }
+    let given_ecosystem = columns.get(record, 0);
+    let ecosystem = given_ecosystem.and_then(|e| {
+        let parsed = Ecosystem::parse(e);
+        if parsed.is_none() {
+            problem(Some("ecosystem"), format!("`{e}` is not a known ecosystem (a purl type such as npm, pypi, cargo, maven, deb)"));
+        }
+        parsed
+    });
+    let name = columns.get(record, 1);
+    let version = columns.get(record, 2);
+    let cpe = columns
+        .get(record, 4)
+        .and_then(|c| cpe::normalise(c).map_err(|e| problem(Some("cpe"), e)).ok());
+    let identity = match columns.get(record, 3) {
+        Some(p) => from_purl(p, ecosystem, name, version, &mut problem),
+        None => from_columns(
+            ecosystem,
+            given_ecosystem.is_some(),
+            name,
+            version,
+            &mut problem,
+        ),
+    };
+    let (ecosystem, name, version, purl) = identity?;
+    (!bad).then_some(Component {
+        ecosystem,
+        name,
+        version,
+        purl,
+        cpe,
+    })
+}
+
+type Identity = (Ecosystem, String, String, Option<String>);
+
+fn from_purl(
+    text: &str,
+    ecosystem: Option<Ecosystem>,
+    name: Option<&str>,
+    version: Option<&str>,
+    problem: &mut impl FnMut(Option<&str>, String),
+) -> Option<Identity> {
+    let p = purl::parse(text)
+        .map_err(|e| problem(Some("purl"), e))
+        .ok()?;
+    if let Some(e) = ecosystem.filter(|e| *e != p.ecosystem) {
+        problem(
+            Some("ecosystem"),
+            format!("is `{e}` but the purl's type is `{}`", p.ecosystem),
+        );
+    }
+    let name = match name.map(|n| p.ecosystem.normalise_name(n)) {
+        Some(n)
+            if n == p.name
+                || (p.ecosystem == Ecosystem::Npm && n.eq_ignore_ascii_case(&p.name)) =>
+        {
+            n
+        }
+        Some(n) => {
+            problem(
+                Some("name"),
+                format!("is `{n}` but the purl names `{}`", p.name),
+            );
+            n
+        }
+        None => p.name,
+    };
+    let version = match (version, p.version) {
+        (Some(v), Some(pv)) if v != pv => {
+            problem(
+                Some("version"),
+                format!("is `{v}` but the purl's version is `{pv}`"),
+            );
+            pv
+        }
+        (_, Some(pv)) => pv,
+        (Some(v), None) => v.to_owned(),
+        (None, None) => {
+            problem(Some("version"), "is missing, and the purl has none".into());
+            return None;
+        }
+    };
+    Some((p.ecosystem, name, version, Some(p.text)))
+}
+
+fn from_columns(
+    ecosystem: Option<Ecosystem>,
+    ecosystem_given: bool,
+    name: Option<&str>,
+    version: Option<&str>,
+    problem: &mut impl FnMut(Option<&str>, String),
+) -> Option<Identity> {
+    let mut missing = |field: &str| problem(Some(field), "is empty, and there is no purl".into());
+    if !ecosystem_given {
+        missing("ecosystem");
+    }
+    if name.is_none() {
+        missing("name");
+    }
+    if version.is_none() {
+        missing("version");
+    }
+    let (ecosystem, name, version) = (ecosystem?, name?, version?);
+    let name = ecosystem.normalise_name(name);
+    match purl::derive(ecosystem, &name, version, None, &[]) {
+        Ok(purl) => Some((ecosystem, name, version.to_owned(), purl)),
+        Err(e) => {
+            problem(Some("name"), e);
+            None
+        }
+    }
+}
+
+/// A CSV error as a problem on its line.
+fn csv_problem(e: &csv::Error) -> InputProblem {
+    let line = e.position().map(csv::Position::line);
+    match (e.kind(), line) {
+        (ErrorKind::Io(io), _) => io_problem(io),
+        (ErrorKind::Utf8 { err, .. }, Some(line)) => InputProblem::at_line(
+            line,
+            None,
+            format!("field {} is not UTF-8 text", err.field() + 1),
+        ),
+        (_, Some(line)) => InputProblem::at_line(line, None, e.to_string()),
+        (_, None) => InputProblem::whole(e.to_string()),
+    }
+}
