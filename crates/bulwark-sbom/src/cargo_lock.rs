@@ -222,21 +222,10 @@ fn version(top: &toml::Table, out: &mut Output<'_>) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use std::ops::ControlFlow;
-
     use super::*;
-    use crate::{Format, ReadError, Summary};
 
-    fn read_all(text: &str) -> Result<(Vec<Component>, Summary), Vec<InputProblem>> {
-        let mut got = Vec::new();
-        match crate::read(Format::CargoLock, text.as_bytes(), |c| {
-            got.push(c);
-            ControlFlow::Continue(())
-        }) {
-            Ok(s) => Ok((got, s)),
-            Err(ReadError::Invalid(p)) => Err(p),
-            Err(ReadError::Stopped) => unreachable!(),
-        }
+    fn read_all(text: &str) -> Result<(Vec<Component>, crate::Summary), Vec<InputProblem>> {
+        crate::testing::read_str(crate::Format::CargoLock, text)
     }
 
     #[test]

@@ -259,3 +259,150 @@ fn csv_problem(e: &csv::Error) -> InputProblem {
         (_, None) => InputProblem::whole(e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{Located, problems, read_str};
+    use crate::{Ecosystem, Format};
+
+    fn line(n: u64, field: Option<&str>, message: &str) -> Located {
+        (Some(n), None, field.map(Into::into), message.into())
+    }
+
+    #[test]
+    fn columns_in_any_order_with_or_without_purls() {
+        let text = "Version,Name,notes,Ecosystem,purl,cpe\n\
+                    3.2,Django,old,PyPI,,\n\
+                    ,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,cpe:/a:apache:log4j:2.14.1\n\
+                    # a comment\n\
+                    \n\
+                    5.2.15,bash,,deb,,\n\
+                    1.0,org.a:b,,maven,,\n\
+                    3.2,django,,pypi,pkg:pypi/django@3.2,\n";
+        let (got, s) = read_str(Format::Csv, text).unwrap();
+        let got: Vec<_> = got
+            .iter()
+            .map(|c| {
+                (
+                    c.ecosystem,
+                    c.name.as_str(),
+                    c.version.as_str(),
+                    c.purl.as_deref(),
+                    c.cpe.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Ecosystem::Pypi,
+                    "django",
+                    "3.2",
+                    Some("pkg:pypi/django@3.2"),
+                    None
+                ),
+                (
+                    Ecosystem::Maven,
+                    "org.apache.logging.log4j:log4j-core",
+                    "2.14.1",
+                    Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
+                    Some("cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*")
+                ),
+                (Ecosystem::Deb, "bash", "5.2.15", None, None),
+                (
+                    Ecosystem::Maven,
+                    "org.a:b",
+                    "1.0",
+                    Some("pkg:maven/org.a/b@1.0"),
+                    None
+                ),
+            ]
+        );
+        assert_eq!(s.duplicates, 1);
+    }
+
+    #[test]
+    fn headers_without_the_needed_columns_are_refused() {
+        assert_eq!(
+            problems(Format::Csv, "name,version\nx,1\n"),
+            [line(
+                1,
+                None,
+                "the header must name the columns ecosystem, name and version, or purl; `ecosystem` missing"
+            )]
+        );
+        assert_eq!(
+            problems(Format::Csv, "purl,PURL\n"),
+            [line(1, Some("purl"), "the column is named twice")]
+        );
+        assert_eq!(
+            problems(Format::Csv, "")[0].3,
+            "the header must name the columns ecosystem, name and version, or purl; `ecosystem`, `name`, `version` missing"
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_reported_by_line_and_column() {
+        let text = "ecosystem,name,version,purl\n\
+                    npm,left-pad,,\n\
+                    cobol,x,1,\n\
+                    maven,no-group,1,\n\
+                    pypi,requests,2.0,pkg:npm/requests@2.1\n\
+                    ,,,not-a-purl\n\
+                    ,,,pkg:cargo/serde\n\
+                    npm,a,1,,extra\n";
+        assert_eq!(
+            problems(Format::Csv, text),
+            [
+                line(2, Some("version"), "is empty, and there is no purl"),
+                line(
+                    3,
+                    Some("ecosystem"),
+                    "`cobol` is not a known ecosystem (a purl type such as npm, pypi, cargo, maven, deb)"
+                ),
+                line(
+                    4,
+                    Some("name"),
+                    "a Maven name is `group:artifact`, not `no-group`"
+                ),
+                line(
+                    5,
+                    Some("ecosystem"),
+                    "is `pypi` but the purl's type is `npm`"
+                ),
+                line(
+                    5,
+                    Some("version"),
+                    "is `2.0` but the purl's version is `2.1`"
+                ),
+                line(
+                    6,
+                    Some("purl"),
+                    "`not-a-purl` is not a valid package URL: missing scheme"
+                ),
+                line(7, Some("version"), "is missing, and the purl has none"),
+                line(8, None, "the row has 5 fields, the header 4"),
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_and_reading_goes_on() {
+        let bytes = b"ecosystem,name,version\nnpm,\xff,1\nnpm,b,\n";
+        let result = crate::read(Format::Csv, &bytes[..], |_| {
+            std::ops::ControlFlow::Continue(())
+        });
+        let Err(crate::ReadError::Invalid(list)) = result else {
+            panic!("expected problems");
+        };
+        let got: Vec<_> = list.into_iter().map(|p| (p.line, p.message)).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(2), "field 2 is not UTF-8 text".into()),
+                (Some(3), "is empty, and there is no purl".into())
+            ]
+        );
+    }
+}

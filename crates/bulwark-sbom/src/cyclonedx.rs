@@ -196,6 +196,7 @@ impl<'de> Handler<'de> for Entry<'_, '_, '_> {
             stream_nested: true,
         }
         .object(map)?;
+        let before = out.problem_count();
         let kind = text(f.kind, out, &path, "type");
         let claimed = Claimed {
             group: text(f.group, out, &path, "group"),
@@ -204,6 +205,10 @@ impl<'de> Handler<'de> for Entry<'_, '_, '_> {
             purl: text(f.purl, out, &path, "purl"),
             cpe: text(f.cpe, out, &path, "cpe"),
         };
+        if out.problem_count() > before {
+            // A field of the wrong type: the record cannot be read further.
+            return Ok(());
+        }
         if kind.is_some_and(|k| NOT_SOFTWARE.contains(&k.as_str())) && claimed.purl.is_none() {
             out.skip();
             return Ok(());
@@ -280,5 +285,199 @@ impl<'de> Handler<'de> for FieldsReader<'_, '_, '_> {
             .value_problem(format!("must be an object, not {}", leaf.kind()));
         self.out.problem(p);
         Fields::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::ControlFlow;
+
+    use crate::testing::{Located, problems, read_str};
+    use crate::{Ecosystem, Format, ReadError};
+
+    fn doc(spec: &str, components: &str) -> String {
+        format!(
+            r#"{{"bomFormat": "CycloneDX", "specVersion": "{spec}", "components": {components}}}"#
+        )
+    }
+
+    fn p(record: &str, field: &str, message: &str) -> Located {
+        (
+            None,
+            Some(record.into()),
+            Some(field.into()),
+            message.into(),
+        )
+    }
+
+    #[test]
+    fn nested_components_are_streamed_and_the_subject_skipped() {
+        let text = r#"{
+          "components": [
+            {"type": "application", "name": "app", "version": "1.0", "purl": "pkg:npm/app@1.0",
+             "components": [
+               {"type": "library", "group": "org.a", "name": "b", "version": "2",
+                "purl": "pkg:maven/org.a/b@2", "cpe": "cpe:/a:a:b:2",
+                "components": [{"name": "deep", "version": "3", "purl": "pkg:pypi/Deep_Lib@3"}]}
+             ]},
+            {"type": "file", "name": "README", "hashes": []},
+            {"type": "data", "name": "config", "version": "1", "purl": "pkg:generic/config@1"}
+          ],
+          "metadata": {"component": {"group": "acme", "name": "product", "version": "9",
+                                     "components": [{"name": "hidden", "version": "1"}]}},
+          "bomFormat": "CycloneDX",
+          "specVersion": "1.6"
+        }"#;
+        let (got, s) = read_str(Format::CycloneDx, text).unwrap();
+        let names: Vec<_> = got.iter().map(|c| (c.ecosystem, c.name.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                (Ecosystem::Pypi, "deep-lib"),
+                (Ecosystem::Maven, "org.a:b"),
+                (Ecosystem::Npm, "app"),
+                (Ecosystem::Generic, "config")
+            ]
+        );
+        assert_eq!(got[1].cpe.as_deref(), Some("cpe:2.3:a:a:b:2:*:*:*:*:*:*:*"));
+        assert_eq!(s.subject.as_deref(), Some("acme/product@9"));
+        assert_eq!(
+            (s.components, s.skipped, s.spec_version.as_deref()),
+            (4, 1, Some("1.6"))
+        );
+    }
+
+    #[test]
+    fn bad_json_is_located_by_line() {
+        let text = "{\n  \"bomFormat\": \"CycloneDX\",\n  \"components\": [\n    {\"name\": \"a\" \"version\": \"1\"}\n  ]\n}";
+        assert_eq!(
+            problems(Format::CycloneDx, text),
+            [(
+                Some(4),
+                None,
+                None,
+                "invalid JSON at column 18: expected `,` or `}`".into()
+            )]
+        );
+        let truncated = doc(
+            "1.4",
+            r#"[{"name": "a", "version": "1", "purl": "pkg:npm/a@1"}"#,
+        );
+        let got = problems(Format::CycloneDx, &truncated[..truncated.len() - 1]);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].3.contains("EOF while parsing"), "{got:?}");
+    }
+
+    #[test]
+    fn unknown_spec_versions_and_other_documents_are_refused() {
+        assert_eq!(
+            problems(Format::CycloneDx, &doc("1.1", "[]")),
+            [(
+                None,
+                None,
+                Some("specVersion".into()),
+                "CycloneDX 1.1 is not read: specVersion 1.2 to 1.6 are".into()
+            )]
+        );
+        let spdx = r#"{"spdxVersion": "SPDX-2.3", "packages": []}"#;
+        let got: Vec<_> = problems(Format::CycloneDx, spdx)
+            .into_iter()
+            .map(|p| p.3)
+            .collect();
+        assert_eq!(
+            got,
+            ["is missing: this is not a CycloneDX document", "is missing"]
+        );
+        assert_eq!(
+            problems(Format::CycloneDx, "[1, 2]"),
+            [(
+                None,
+                None,
+                None,
+                "a CycloneDX document is a JSON object, not an array".into()
+            )]
+        );
+        let got = problems(
+            Format::CycloneDx,
+            r#"{"bomFormat": "SWID", "specVersion": 1.4}"#,
+        );
+        let got: Vec<_> = got.into_iter().map(|p| p.3).collect();
+        assert_eq!(
+            got,
+            [
+                "must be `CycloneDX`, not `SWID`",
+                "must be a string, not a number",
+                "is missing"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_component_problem_is_reported_with_its_path() {
+        let components = r#"[
+            {"name": "ok", "version": "1", "purl": "pkg:npm/ok@1"},
+            {"version": "1"},
+            {"name": "no-version", "purl": "pkg:npm/no-version"},
+            {"name": "", "version": "1"},
+            {"name": "typed", "version": 2},
+            {"name": "bad-purl", "version": "1", "purl": "npm/x@1", "cpe": "cpe:2.3:a:x"},
+            {"name": "parent", "version": "1", "components": [{"name": "child"}, "text"]},
+            "not an object"
+        ]"#;
+        assert_eq!(
+            problems(Format::CycloneDx, &doc("1.5", components)),
+            [
+                p("components[1]", "name", "is missing or empty"),
+                p("components[2]", "version", "is missing or empty"),
+                p("components[3]", "name", "is missing or empty"),
+                p("components[4]", "version", "must be a string, not a number"),
+                p(
+                    "components[5]",
+                    "cpe",
+                    "`cpe:2.3:a:x` has 4 parts; a CPE 2.3 name has 13 (`cpe:2.3:part:vendor:product:version:update:edition:language:sw_edition:target_sw:target_hw:other`)"
+                ),
+                p(
+                    "components[5]",
+                    "purl",
+                    "`npm/x@1` is not a valid package URL: missing scheme"
+                ),
+                p(
+                    "components[6].components[0]",
+                    "version",
+                    "is missing or empty"
+                ),
+                (
+                    None,
+                    Some("components[6].components[1]".into()),
+                    None,
+                    "a component is a JSON object, not a string".into()
+                ),
+                (
+                    None,
+                    Some("components[7]".into()),
+                    None,
+                    "a component is a JSON object, not a string".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stop_from_the_sink_ends_the_read() {
+        let text = doc(
+            "1.4",
+            r#"[{"name": "a", "version": "1"}, {"name": "b", "version": "1"}, {"name": "c", "version": "1"}]"#,
+        );
+        let mut seen = 0;
+        let result = crate::read(Format::CycloneDx, text.as_bytes(), |_| {
+            seen += 1;
+            if seen == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        assert_eq!(result, Err(ReadError::Stopped));
+        assert_eq!(seen, 2);
     }
 }

@@ -165,21 +165,10 @@ impl Paragraph {
 
 #[cfg(test)]
 mod tests {
-    use std::ops::ControlFlow;
-
     use super::*;
-    use crate::{Format, ReadError};
 
     fn read_all(text: &str) -> Result<(Vec<Component>, crate::Summary), Vec<InputProblem>> {
-        let mut got = Vec::new();
-        match crate::read(Format::Dpkg, text.as_bytes(), |c| {
-            got.push(c);
-            ControlFlow::Continue(())
-        }) {
-            Ok(s) => Ok((got, s)),
-            Err(ReadError::Invalid(p)) => Err(p),
-            Err(ReadError::Stopped) => unreachable!(),
-        }
+        crate::testing::read_str(crate::Format::Dpkg, text)
     }
 
     #[test]

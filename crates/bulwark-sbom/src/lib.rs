@@ -73,3 +73,39 @@ fn skip_bom(input: &mut impl BufRead) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// What the readers' tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Reads `text` whole: the components and summary, or the problems.
+    pub(crate) fn read_str(
+        format: Format,
+        text: &str,
+    ) -> Result<(Vec<Component>, Summary), Vec<InputProblem>> {
+        let mut got = Vec::new();
+        match read(format, text.as_bytes(), |c| {
+            got.push(c);
+            ControlFlow::Continue(())
+        }) {
+            Ok(s) => Ok((got, s)),
+            Err(ReadError::Invalid(p)) => Err(p),
+            Err(ReadError::Stopped) => unreachable!("the sink never stops"),
+        }
+    }
+
+    /// A problem as (line, record, field, message), for comparing.
+    pub(crate) type Located = (Option<u64>, Option<String>, Option<String>, String);
+
+    /// The problems of `text`.
+    pub(crate) fn problems(format: Format, text: &str) -> Vec<Located> {
+        match read_str(format, text) {
+            Ok((got, _)) => panic!("expected problems, read {got:?}"),
+            Err(list) => list
+                .into_iter()
+                .map(|p| (p.line, p.record, p.field, p.message))
+                .collect(),
+        }
+    }
+}

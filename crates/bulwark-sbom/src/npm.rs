@@ -206,3 +206,121 @@ fn entry(
         cpe: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{problems, read_str};
+    use crate::{Ecosystem, Format};
+
+    #[test]
+    fn entries_become_components() {
+        let text = r#"{"name": "app", "version": "1.0.0", "lockfileVersion": 2, "packages": {
+            "": {"name": "app", "version": "1.0.0"},
+            "node_modules/JSONStream": {"version": "1.3.5", "resolved": "https://registry.npmjs.org/JSONStream/-/JSONStream-1.3.5.tgz"},
+            "node_modules/@types/node": {"version": "20.1.0", "dev": true},
+            "node_modules/a/node_modules/@types/node": {"version": "20.1.0"},
+            "node_modules/alias": {"name": "real", "version": "2.0.0"},
+            "node_modules/from-git": {"version": "3.0.0", "resolved": "git+ssh://git@github.com/x/from-git.git#abc"},
+            "node_modules/linked": {"resolved": "packages/linked", "link": true},
+            "packages/linked": {"name": "linked", "version": "0.1.0"}
+        }, "dependencies": {"JSONStream": {"version": "1.3.5"}}}"#;
+        let (got, s) = read_str(Format::NpmLock, text).unwrap();
+        let got: Vec<_> = got
+            .iter()
+            .map(|c| (c.name.as_str(), c.version.as_str(), c.purl.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("JSONStream", "1.3.5", Some("pkg:npm/jsonstream@1.3.5")),
+                (
+                    "@types/node",
+                    "20.1.0",
+                    Some("pkg:npm/%40types/node@20.1.0")
+                ),
+                ("real", "2.0.0", Some("pkg:npm/real@2.0.0")),
+                ("from-git", "3.0.0", None),
+                ("linked", "0.1.0", None),
+            ]
+        );
+        assert_eq!((s.components, s.duplicates, s.skipped), (5, 1, 2));
+        assert_eq!(
+            (s.spec_version.as_deref(), s.subject.as_deref()),
+            (Some("2"), Some("app@1.0.0"))
+        );
+        assert!(
+            read_str(Format::NpmLock, text)
+                .unwrap()
+                .0
+                .iter()
+                .all(|c| c.ecosystem == Ecosystem::Npm)
+        );
+    }
+
+    #[test]
+    fn lockfile_version_1_is_refused() {
+        let text = r#"{"name": "old", "version": "1.0.0", "lockfileVersion": 1, "requires": true,
+                       "dependencies": {"left-pad": {"version": "1.3.0"}}}"#;
+        let got = problems(Format::NpmLock, text);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].2.as_deref(), Some("lockfileVersion"));
+        assert!(
+            got[0]
+                .3
+                .starts_with("lockfileVersion 1 (npm 6 and older) is not read"),
+            "{}",
+            got[0].3
+        );
+        assert_eq!(
+            problems(Format::NpmLock, r#"{"lockfileVersion": 4, "packages": {}}"#)[0].3,
+            "lockfileVersion 4 is not read: 2 and 3 are"
+        );
+        assert_eq!(
+            problems(
+                Format::NpmLock,
+                r#"{"lockfileVersion": "3", "packages": {}}"#
+            )[0]
+            .3,
+            "must be a whole number, not a string"
+        );
+        assert_eq!(
+            problems(Format::NpmLock, r#"{"lockfileVersion": 3}"#)[0]
+                .2
+                .as_deref(),
+            Some("packages")
+        );
+    }
+
+    #[test]
+    fn entry_problems_name_the_path() {
+        let text = r#"{"lockfileVersion": 3, "packages": {
+            "node_modules/no-version": {"resolved": "https://registry.npmjs.org/x"},
+            "packages/nameless": {"version": "1.0.0"},
+            "node_modules/odd": {"version": "1.0.0", "link": "yes"}
+        }}"#;
+        let got: Vec<_> = problems(Format::NpmLock, text)
+            .into_iter()
+            .map(|p| (p.1.unwrap(), p.2.unwrap(), p.3))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    r#"packages["node_modules/no-version"]"#.into(),
+                    "version".into(),
+                    "is missing or empty".into()
+                ),
+                (
+                    r#"packages["packages/nameless"]"#.into(),
+                    "name".into(),
+                    "is missing, and the path names no package".into()
+                ),
+                (
+                    r#"packages["node_modules/odd"]"#.into(),
+                    "link".into(),
+                    "must be true or false, not a string".into()
+                ),
+            ]
+        );
+    }
+}

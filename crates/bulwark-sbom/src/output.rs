@@ -108,6 +108,11 @@ impl<'s> Output<'s> {
         }
     }
 
+    /// How many problems were found so far.
+    pub(crate) fn problem_count(&self) -> u64 {
+        self.problems.len() as u64 + self.more_problems
+    }
+
     /// Whether the sink asked to stop.
     pub(crate) fn stopped(&self) -> bool {
         self.stopped

@@ -276,4 +276,34 @@ mod tests {
             assert!(e.contains(says), "{line}: {e}");
         }
     }
+
+    #[test]
+    fn continued_lines_are_joined_and_problems_keep_their_first_line() {
+        let text = "# pinned\nDjango==3.2 \\\n    --hash=sha256:aaa \\\n    --hash=sha256:bbb\n\
+                    requests>=2 \\\n  ; python_version > \"3\"\n\
+                    # a comment \\\nsix==1.15.0\n-e ./src\nflask\n";
+        let got = crate::testing::problems(crate::Format::Pip, text);
+        let got: Vec<_> = got.iter().map(|p| (p.0, p.3.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some(5),
+                    "`requests>=2` is not pinned to one version: only `==version` can be matched exactly"
+                ),
+                (
+                    Some(9),
+                    "an editable install (`-e`) has no released version to match"
+                ),
+                (
+                    Some(10),
+                    "`flask` is not pinned: write `flask==<version>` (as `pip freeze` does)"
+                ),
+            ]
+        );
+        let ok = "Django==3.2 \\\n  --hash=sha256:aaa\n# note \\\nsix==1.15.0\n";
+        let (got, _) = crate::testing::read_str(crate::Format::Pip, ok).unwrap();
+        let got: Vec<_> = got.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(got, ["django", "six"]);
+    }
 }

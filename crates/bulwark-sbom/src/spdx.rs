@@ -238,6 +238,7 @@ impl<'de> Elements<'de> for Packages<'_, '_> {
         at: &Path<'_>,
     ) -> Result<bool, A::Error> {
         let mut refs = Refs::default();
+        let before = self.out.problem_count();
         let Some(fields) = seq.next_element_seed(Shape(Package {
             out: &mut *self.out,
             path: *at,
@@ -253,6 +254,10 @@ impl<'de> Elements<'de> for Packages<'_, '_> {
         let version =
             text(version, out, at, "versionInfo").filter(|v| v != "NOASSERTION" && v != "NONE");
         let purpose = text(purpose, out, at, "primaryPackagePurpose");
+        if out.problem_count() > before {
+            // Not an object, or a field of the wrong type: the package cannot be read further.
+            return Ok(true);
+        }
         if let (Some(id), Some(name)) = (&id, &name) {
             self.doc
                 .names
@@ -375,5 +380,145 @@ impl<'de> Elements<'de> for RefList<'_, '_> {
 
     fn problem(&mut self, p: InputProblem) {
         self.out.problem(p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{problems, read_str};
+    use crate::{Ecosystem, Format};
+
+    fn package(id: &str, name: &str, extra: &str) -> String {
+        format!(r#"{{"SPDXID": "{id}", "name": "{name}"{extra}}}"#)
+    }
+
+    #[test]
+    fn a_described_package_is_skipped_only_when_not_software() {
+        let purl = |p: &str| {
+            format!(
+                r#", "externalRefs": [{{"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "{p}"}}]"#
+            )
+        };
+        let packages = [
+            package(
+                "SPDXRef-image",
+                "registry.example/app:latest",
+                r#", "primaryPackagePurpose": "CONTAINER""#,
+            ),
+            package("SPDXRef-dir", "/src", ""),
+            package("SPDXRef-lib", "left-pad", &purl("pkg:npm/left-pad@1.3.0")),
+            package("SPDXRef-loose", "tool", r#", "versionInfo": "NOASSERTION""#),
+        ]
+        .join(",");
+        // The relationships come after the packages, as most tools write them.
+        let text = format!(
+            r#"{{"spdxVersion": "SPDX-2.2", "name": "doc", "packages": [{packages}],
+                "relationships": [
+                  {{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-image"}},
+                  {{"spdxElementId": "SPDXRef-dir", "relationshipType": "DESCRIBED_BY", "relatedSpdxElement": "SPDXRef-DOCUMENT"}},
+                  {{"spdxElementId": "SPDXRef-image", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-lib"}}
+                ]}}"#
+        );
+        // `tool` has nothing to match on and is not described: it is reported, not skipped.
+        assert_eq!(
+            problems(Format::Spdx, &text),
+            [(
+                None,
+                Some("packages[3]".into()),
+                Some("version".into()),
+                "is missing or empty".into()
+            )]
+        );
+        let text = text.replace(r#""versionInfo": "NOASSERTION""#, r#""versionInfo": "2.0""#);
+        let (got, s) = read_str(Format::Spdx, &text).unwrap();
+        let names: Vec<_> = got.iter().map(|c| (c.ecosystem, c.name.as_str())).collect();
+        assert_eq!(
+            names,
+            [(Ecosystem::Npm, "left-pad"), (Ecosystem::Generic, "tool")]
+        );
+        assert_eq!((s.skipped, s.spec_version.as_deref()), (2, Some("2.2")));
+        assert_eq!(
+            s.subject.as_deref(),
+            Some("registry.example/app:latest, /src")
+        );
+    }
+
+    #[test]
+    fn references_give_purl_and_cpe() {
+        let refs = r#", "versionInfo": "1.1.1k", "externalRefs": [
+            {"referenceCategory": "SECURITY", "referenceType": "cpe22Type", "referenceLocator": "cpe:/a:openssl:openssl:1.1.1k"},
+            {"referenceCategory": "SECURITY", "referenceType": "advisory", "referenceLocator": "https://nvd.nist.gov/vuln/detail/CVE-2021-3711"},
+            {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:deb/debian/openssl@1.1.1k-1"}
+        ]"#;
+        let text = format!(
+            r#"{{"spdxVersion": "SPDX-2.3", "documentDescribes": ["SPDXRef-x"], "packages": [{}]}}"#,
+            package("SPDXRef-x", "OpenSSL", refs)
+        );
+        let (got, s) = read_str(Format::Spdx, &text).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (
+                got[0].ecosystem,
+                got[0].name.as_str(),
+                got[0].version.as_str()
+            ),
+            (Ecosystem::Deb, "openssl", "1.1.1k-1")
+        );
+        assert_eq!(
+            got[0].cpe.as_deref(),
+            Some("cpe:2.3:a:openssl:openssl:1.1.1k:*:*:*:*:*:*:*")
+        );
+        assert_eq!(s.subject.as_deref(), Some("OpenSSL@1.1.1k"));
+    }
+
+    #[test]
+    fn versions_and_fields_are_checked() {
+        assert_eq!(
+            problems(
+                Format::Spdx,
+                r#"{"spdxVersion": "SPDX-3.0", "packages": []}"#
+            ),
+            [(
+                None,
+                None,
+                Some("spdxVersion".into()),
+                "`SPDX-3.0` is not read: SPDX-2.2 and SPDX-2.3 are".into()
+            )]
+        );
+        let text = r#"{"spdxVersion": "SPDX-2.3", "packages": [{"SPDXID": "a", "versionInfo": "1"}, {"name": 7}, 3],
+                       "documentDescribes": [1]}"#;
+        let got: Vec<_> = problems(Format::Spdx, text)
+            .into_iter()
+            .map(|p| (p.1.unwrap(), p.2, p.3))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "packages[0]".into(),
+                    Some("name".into()),
+                    "is missing or empty".into()
+                ),
+                (
+                    "packages[1]".into(),
+                    Some("name".into()),
+                    "must be a string, not a number".into()
+                ),
+                (
+                    "packages[2]".into(),
+                    None,
+                    "a package is a JSON object, not a number".into()
+                ),
+                (
+                    "documentDescribes[0]".into(),
+                    None,
+                    "must be an SPDX id (a string), not a number".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            problems(Format::Spdx, r#"{"bomFormat": "CycloneDX"}"#)[0].3,
+            "is missing: this is not an SPDX document"
+        );
     }
 }
