@@ -1,8 +1,8 @@
 //! Calibrated estimates (constant, PERT, 90 % interval) and their samplers.
 
+use crate::quantile::{LognormalTable, QuantileTable};
 use bulwark_core::InputProblem;
 use rand::Rng;
-use rand_distr::{Beta, Distribution, LogNormal};
 use serde::Serialize;
 
 /// The standard normal's 95th percentile: a 90 % interval spans ±this many σ around μ.
@@ -16,6 +16,7 @@ pub enum Estimate {
     Constant(f64),
     /// PERT (Vose, shape 4): `mode` is the most likely value, sampled as `min + (max − min)·Beta(α, β)`
     /// with `α = 1 + 4·(mode − min)/(max − min)`, `β = 1 + 4·(max − mode)/(max − min)`.
+    /// Drawn by inversion from a quantile table (see `quantile.rs`).
     Pert {
         /// Lowest possible value.
         min: f64,
@@ -141,18 +142,11 @@ impl Estimate {
                 let range = max - min;
                 let alpha = 1.0 + 4.0 * (mode - min) / range;
                 let beta = 1.0 + 4.0 * (max - mode) / range;
-                match Beta::new(alpha, beta) {
-                    Ok(beta) => Sampler::Pert { beta, min, range },
-                    // α, β ≥ 1 always; kept total for a caller who skipped validation.
-                    Err(_) => Sampler::Constant(mode),
-                }
+                Sampler::Pert(QuantileTable::beta(alpha, beta, min, range))
             }
             Estimate::Lognormal90 { low, high } => {
                 let (mu, sigma) = lognormal_params(low, high);
-                match LogNormal::new(mu, sigma) {
-                    Ok(d) => Sampler::Lognormal(d),
-                    Err(_) => Sampler::Constant(low),
-                }
+                Sampler::Lognormal(LognormalTable::new(mu, sigma))
             }
         }
     }
@@ -165,15 +159,11 @@ pub fn lognormal_params(low: f64, high: f64) -> (f64, f64) {
 }
 
 /// A prepared estimate, drawn from many times.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Sampler {
     Constant(f64),
-    Pert {
-        beta: Beta<f64>,
-        min: f64,
-        range: f64,
-    },
-    Lognormal(LogNormal<f64>),
+    Pert(QuantileTable),
+    Lognormal(LognormalTable),
 }
 
 impl Sampler {
@@ -182,8 +172,8 @@ impl Sampler {
     pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Constant(c) => *c,
-            Sampler::Pert { beta, min, range } => min + range * beta.sample(rng),
-            Sampler::Lognormal(d) => d.sample(rng),
+            Sampler::Pert(table) => table.sample(rng),
+            Sampler::Lognormal(table) => table.sample(rng),
         }
     }
 }

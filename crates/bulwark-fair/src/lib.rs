@@ -17,6 +17,7 @@ pub mod estimate;
 mod funding;
 pub mod invest;
 pub mod model;
+mod quantile;
 pub mod scenario;
 pub mod summary;
 pub mod tolerance;

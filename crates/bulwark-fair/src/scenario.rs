@@ -146,7 +146,7 @@ impl Scenario {
 }
 
 /// Simulates the annual loss of one scenario, one year (trial) at a time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct YearSimulator {
     rate: Sampler,
     vulnerability: Sampler,
@@ -169,13 +169,16 @@ impl YearSimulator {
     #[inline]
     pub(crate) fn year<R: Rng + ?Sized>(&self, rng: &mut R, remaining: Remaining) -> f64 {
         let rate = self.rate.sample(rng) * self.vulnerability.sample(rng) * remaining.frequency;
-        let secondary = self.secondary.map(|(p, loss)| (p.sample(rng), loss));
+        let secondary = self
+            .secondary
+            .as_ref()
+            .map(|(p, loss)| (p.sample(rng), loss));
         let mut total = 0.0;
         let mut clock: f64 = rng.sample(Exp1);
         while clock <= rate {
             total += self.primary.sample(rng);
-            if let Some((p, loss)) = &secondary
-                && rng.r#gen::<f64>() < *p
+            if let Some((p, loss)) = secondary
+                && rng.r#gen::<f64>() < p
             {
                 total += loss.sample(rng);
             }

@@ -176,7 +176,13 @@ fn exceedances(values: &[f64], losses: &[f64]) -> Vec<Exceedance> {
     // counts[k]: values greater than exactly the k smallest losses.
     let mut counts = vec![0u64; sorted.len() + 1];
     for &v in values {
-        counts[sorted.partition_point(|&x| x < v)] += 1;
+        // Most years of a rare scenario lose nothing: skip the search for them.
+        let k = if v <= sorted[0] {
+            0
+        } else {
+            sorted.partition_point(|&x| x < v)
+        };
+        counts[k] += 1;
     }
     let total = values.len() as f64;
     let mut above = vec![0u64; sorted.len()];
