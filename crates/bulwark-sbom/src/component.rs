@@ -4,8 +4,9 @@ use crate::{Ecosystem, cpe, purl};
 
 /// One software component installed on an asset.
 ///
-/// When `purl` is set, `ecosystem`, `name` and `version` are the purl's (an npm name keeps the
-/// letter case its record gave, which purls lower-case).
+/// When `purl` is set, `ecosystem`, `name` and `version` are the purl's: an npm name keeps the
+/// letter case its record gave (purls lower-case npm names), and a purl type Bulwark does not
+/// know (`pkg:alpine/…`, not the registered `apk`) gives the `generic` ecosystem.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Component {
     /// The ecosystem, named as the purl type.

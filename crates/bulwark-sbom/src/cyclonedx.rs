@@ -37,29 +37,25 @@ pub(crate) fn read(input: impl Read, out: &mut Output<'_>) -> About {
     if !json::finished(walk, out) || !top.is_object {
         return about;
     }
-    match text(top.bom_format, out, &Path::root("bomFormat"), "bomFormat") {
-        None => out.problem(json::top_problem(
-            "bomFormat",
-            "is missing: this is not a CycloneDX document",
-        )),
-        Some(f) if f != "CycloneDX" => out.problem(json::top_problem(
+    let format = json::required_top_text(
+        top.bom_format,
+        out,
+        "bomFormat",
+        "is missing: this is not a CycloneDX document",
+    );
+    if let Some(f) = format.filter(|f| f != "CycloneDX") {
+        out.problem(json::top_problem(
             "bomFormat",
             format!("must be `CycloneDX`, not `{f}`"),
-        )),
-        Some(_) => {}
+        ));
     }
-    match text(
-        top.spec_version,
-        out,
-        &Path::root("specVersion"),
-        "specVersion",
-    ) {
-        None => out.problem(json::top_problem("specVersion", "is missing")),
+    match json::required_top_text(top.spec_version, out, "specVersion", "is missing") {
         Some(v) if SPEC_VERSIONS.contains(&v.as_str()) => about.spec_version = Some(v),
         Some(v) => out.problem(json::top_problem(
             "specVersion",
             format!("CycloneDX {v} is not read: specVersion 1.2 to 1.6 are"),
         )),
+        None => {}
     }
     about
 }
@@ -406,8 +402,7 @@ mod tests {
             got,
             [
                 "must be `CycloneDX`, not `SWID`",
-                "must be a string, not a number",
-                "is missing"
+                "must be a string, not a number"
             ]
         );
     }

@@ -286,12 +286,44 @@ pub(crate) fn text(
     path: &Path<'_>,
     field: &str,
 ) -> Option<String> {
+    string(value, out, |message| path.problem(field, message))
+}
+
+/// A top-level string field's value, as [`text`] reads it.
+pub(crate) fn top_text(value: Option<Leaf>, out: &mut Output<'_>, field: &str) -> Option<String> {
+    string(value, out, |message| top_problem(field, message))
+}
+
+/// A top-level string field that must be there: when it is absent, null or blank, the problem
+/// says `missing`.
+pub(crate) fn required_top_text(
+    value: Option<Leaf>,
+    out: &mut Output<'_>,
+    field: &str,
+    missing: &str,
+) -> Option<String> {
+    let absent = match &value {
+        None | Some(Leaf::Null) => true,
+        Some(Leaf::Text(s)) => s.trim().is_empty(),
+        Some(_) => false,
+    };
+    if absent {
+        out.problem(top_problem(field, missing));
+    }
+    top_text(value, out, field)
+}
+
+fn string(
+    value: Option<Leaf>,
+    out: &mut Output<'_>,
+    problem: impl FnOnce(String) -> InputProblem,
+) -> Option<String> {
     match value? {
         Leaf::Text(s) if s.trim().is_empty() => None,
         Leaf::Text(s) => Some(s),
         Leaf::Null => None,
         other => {
-            out.problem(path.problem(field, format!("must be a string, not {}", other.kind())));
+            out.problem(problem(format!("must be a string, not {}", other.kind())));
             None
         }
     }

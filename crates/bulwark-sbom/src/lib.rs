@@ -8,6 +8,12 @@
 //! Formats: CycloneDX JSON 1.2–1.6, SPDX JSON 2.2/2.3, the dpkg status file, pip
 //! freeze/requirements, npm package-lock v2/v3, Cargo.lock v1–v4, and CSV. Each module's
 //! documentation says what is taken and what is skipped.
+//!
+//! Every [`Component`] has an [`Ecosystem`] named as the package-URL type, a name normalised
+//! for it, the version exactly as given, and a checked purl (in its canonical spelling, or
+//! derived where the format implies one) and CPE 2.3 name when there are any. In SBOMs the purl
+//! decides the identity; a record without one is `generic`. Components with the same
+//! ecosystem, name and version are delivered once and counted in [`Summary::duplicates`].
 
 mod cargo_lock;
 mod component;
@@ -106,6 +112,51 @@ pub(crate) mod testing {
                 .into_iter()
                 .map(|p| (p.line, p.record, p.field, p.message))
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::testing::read_str;
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the bytes, every reader ends with a summary or problems, never a panic.
+        #[test]
+        fn no_input_makes_a_reader_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            for format in Format::ALL {
+                let _ = read(format, &bytes[..], |_| ControlFlow::Continue(()));
+            }
+        }
+
+        /// A generated CSV inventory reads back as the distinct rows it holds.
+        #[test]
+        fn csv_rows_read_back(rows in proptest::collection::vec(
+            (prop_oneof![Just("npm"), Just("pypi"), Just("cargo"), Just("golang")],
+             "[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,4})?",
+             "[0-9]{1,2}\\.[0-9]{1,2}(\\.[0-9]{1,2})?"),
+            1..40,
+        )) {
+            let mut text = String::from("name,version,ecosystem\n");
+            for (e, n, v) in &rows {
+                text.push_str(&format!("{n},{v},{e}\n"));
+            }
+            let (got, summary) = read_str(Format::Csv, &text).expect("valid");
+            let want: BTreeSet<_> = rows.iter().map(|(e, n, v)| (e.to_string(), n.clone(), v.clone())).collect();
+            let have: BTreeSet<_> = got.iter().map(|c| (c.ecosystem.to_string(), c.name.clone(), c.version.clone())).collect();
+            prop_assert_eq!(&have, &want);
+            prop_assert_eq!(summary.components + summary.duplicates, rows.len() as u64);
+            for c in &got {
+                let purl = format!("pkg:{}/{}@{}", c.ecosystem, c.name, c.version);
+                prop_assert_eq!(c.purl.as_deref(), Some(purl.as_str()));
+            }
         }
     }
 }

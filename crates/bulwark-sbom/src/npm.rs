@@ -62,7 +62,7 @@ pub(crate) fn read(input: impl Read, out: &mut Output<'_>) -> About {
         )),
     }
     if about.subject.is_none()
-        && let Some(name) = text(top.name.take(), out, &Path::root("name"), "name")
+        && let Some(name) = json::top_text(top.name.take(), out, "name")
     {
         about.subject = Some(display(&name, None));
     }

@@ -43,16 +43,8 @@ pub(crate) fn read(input: impl Read, out: &mut Output<'_>) -> About {
         return About::default();
     }
     let mut about = About::default();
-    match text(
-        doc.spdx_version.take(),
-        out,
-        &Path::root("spdxVersion"),
-        "spdxVersion",
-    ) {
-        None => out.problem(json::top_problem(
-            "spdxVersion",
-            "is missing: this is not an SPDX document",
-        )),
+    let missing = "is missing: this is not an SPDX document";
+    match json::required_top_text(doc.spdx_version.take(), out, "spdxVersion", missing) {
         Some(v) if SPDX_VERSIONS.contains(&v.as_str()) => {
             about.spec_version = Some(v.trim_start_matches("SPDX-").to_owned());
         }
@@ -60,6 +52,7 @@ pub(crate) fn read(input: impl Read, out: &mut Output<'_>) -> About {
             "spdxVersion",
             format!("`{v}` is not read: SPDX-2.2 and SPDX-2.3 are"),
         )),
+        None => {}
     }
     let described: HashSet<&str> = doc.described.iter().map(String::as_str).collect();
     let packages = Path::root("packages");
@@ -78,7 +71,7 @@ pub(crate) fn read(input: impl Read, out: &mut Output<'_>) -> About {
         .filter_map(|id| doc.names.get(id).map(String::as_str))
         .collect();
     about.subject = if subjects.is_empty() {
-        text(doc.name.take(), out, &Path::root("name"), "name")
+        json::top_text(doc.name.take(), out, "name")
     } else {
         Some(subjects.join(", "))
     };
