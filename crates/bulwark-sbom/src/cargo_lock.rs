@@ -8,10 +8,11 @@
 //! `version` key; without one, 1 if there is a `[metadata]` table, else 2.
 
 use std::io::BufRead;
+use std::ops::ControlFlow;
 
 use bulwark_core::InputProblem;
 
-use crate::lines::{Line, Lines, MAX_LINE, io_problem};
+use crate::lines::{Lines, MAX_LINE};
 use crate::output::{About, Output};
 use crate::{Component, Ecosystem, purl};
 
@@ -26,22 +27,7 @@ pub(crate) fn read(input: impl BufRead, out: &mut Output<'_>) -> About {
     let mut lines = Lines::new(input);
     let mut table = Table::new(Kind::Top, 0);
     let mut lock = Lock::default();
-    loop {
-        let (number, line) = match lines.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(e) => {
-                out.problem(io_problem(&e));
-                return About::default();
-            }
-        };
-        let text = match line {
-            Line::Text(t) => t,
-            Line::Bad(p) => {
-                out.problem(p);
-                continue;
-            }
-        };
+    while let Some((number, text)) = lines.next_text(out) {
         if text.starts_with('[') {
             if table.finish(&mut lock, out).is_break() {
                 return About::default();
@@ -124,8 +110,8 @@ impl Table {
     }
 
     /// Parses the table and delivers its package, if it is one.
-    fn finish(&mut self, lock: &mut Lock, out: &mut Output<'_>) -> std::ops::ControlFlow<()> {
-        let go_on = std::ops::ControlFlow::Continue(());
+    fn finish(&mut self, lock: &mut Lock, out: &mut Output<'_>) -> ControlFlow<()> {
+        let go_on = ControlFlow::Continue(());
         if self.kind == Kind::Other || self.too_long {
             return go_on;
         }

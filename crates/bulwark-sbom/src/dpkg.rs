@@ -7,10 +7,11 @@
 //! the status file does not say which Debian derivative it comes from.
 
 use std::io::BufRead;
+use std::ops::ControlFlow;
 
 use bulwark_core::InputProblem;
 
-use crate::lines::{Line, Lines, io_problem};
+use crate::lines::Lines;
 use crate::output::{About, Output};
 use crate::{Component, Ecosystem, purl};
 
@@ -18,22 +19,7 @@ use crate::{Component, Ecosystem, purl};
 pub(crate) fn read(input: impl BufRead, out: &mut Output<'_>) -> About {
     let mut lines = Lines::new(input);
     let mut paragraph = Paragraph::default();
-    loop {
-        let (number, line) = match lines.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(e) => {
-                out.problem(io_problem(&e));
-                return About::default();
-            }
-        };
-        let text = match line {
-            Line::Text(t) => t,
-            Line::Bad(p) => {
-                out.problem(p);
-                continue;
-            }
-        };
+    while let Some((number, text)) = lines.next_text(out) {
         if text.trim().is_empty() {
             if paragraph.finish(out).is_break() {
                 return About::default();
@@ -96,14 +82,14 @@ impl Paragraph {
     }
 
     /// Delivers the paragraph's package if it is installed, and starts a new paragraph.
-    fn finish(&mut self, out: &mut Output<'_>) -> std::ops::ControlFlow<()> {
+    fn finish(&mut self, out: &mut Output<'_>) -> ControlFlow<()> {
         let p = std::mem::take(self);
         if p.start == 0 {
-            return std::ops::ControlFlow::Continue(());
+            return ControlFlow::Continue(());
         }
         match p.component(out) {
             Some(c) => out.deliver(c),
-            None => std::ops::ControlFlow::Continue(()),
+            None => ControlFlow::Continue(()),
         }
     }
 

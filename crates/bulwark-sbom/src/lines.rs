@@ -1,20 +1,15 @@
 //! Lines of a text file, one at a time in a reused buffer, each at most [`MAX_LINE`] bytes: a
-//! longer line is skipped without being held, so no line grows memory with the file.
+//! longer line is reported and skipped without being held, so no line grows memory with the
+//! file.
 
 use std::io::{self, BufRead, Read};
 
 use bulwark_core::InputProblem;
 
+use crate::output::Output;
+
 /// The longest line kept, in bytes.
 pub(crate) const MAX_LINE: usize = 1 << 20;
-
-/// What a line held.
-pub(crate) enum Line<'a> {
-    /// The text, without its line ending.
-    Text(&'a str),
-    /// A line that is not UTF-8 or is longer than [`MAX_LINE`]: the problem to report.
-    Bad(InputProblem),
-}
 
 /// Reads lines from `R`, counting them from 1.
 pub(crate) struct Lines<R> {
@@ -33,8 +28,28 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    /// The next line and its number, or `None` at the end.
-    pub(crate) fn next_line(&mut self) -> io::Result<Option<(u64, Line<'_>)>> {
+    /// The next line that is text, without its line ending, and its number. Lines that are not
+    /// UTF-8 or are too long are reported and passed over; `None` at the end, or when the
+    /// input fails (reported too).
+    pub(crate) fn next_text(&mut self, out: &mut Output<'_>) -> Option<(u64, &str)> {
+        loop {
+            match self.fill() {
+                Ok(None) => return None,
+                Err(e) => {
+                    out.problem(io_problem(&e));
+                    return None;
+                }
+                Ok(Some(Err(p))) => out.problem(p),
+                Ok(Some(Ok(len))) => {
+                    let text = std::str::from_utf8(&self.buf[..len]).unwrap_or_default();
+                    return Some((self.number, text));
+                }
+            }
+        }
+    }
+
+    /// Reads the next line into the buffer: the length of its text, or its problem.
+    fn fill(&mut self) -> io::Result<Option<Result<usize, InputProblem>>> {
         self.buf.clear();
         let n = (&mut self.input)
             .take(MAX_LINE as u64 + 1)
@@ -43,32 +58,22 @@ impl<R: BufRead> Lines<R> {
             return Ok(None);
         }
         self.number += 1;
-        let number = self.number;
         if self.buf.last() != Some(&b'\n') && self.buf.len() > MAX_LINE {
             self.skip_rest_of_line()?;
-            return Ok(Some((
-                number,
-                Line::Bad(InputProblem::at_line(
-                    number,
-                    None,
-                    format!("the line is longer than {MAX_LINE} bytes"),
-                )),
-            )));
+            let message = format!("the line is longer than {MAX_LINE} bytes");
+            return Ok(Some(Err(InputProblem::at_line(self.number, None, message))));
         }
         let mut text = self.buf.as_slice();
         text = text.strip_suffix(b"\n").unwrap_or(text);
         text = text.strip_suffix(b"\r").unwrap_or(text);
-        Ok(Some((
-            number,
-            match std::str::from_utf8(text) {
-                Ok(s) => Line::Text(s),
-                Err(e) => Line::Bad(InputProblem::at_line(
-                    number,
-                    None,
-                    format!("the line is not UTF-8 text (byte {})", e.valid_up_to() + 1),
-                )),
-            },
-        )))
+        Ok(Some(match std::str::from_utf8(text) {
+            Ok(t) => Ok(t.len()),
+            Err(e) => Err(InputProblem::at_line(
+                self.number,
+                None,
+                format!("the line is not UTF-8 text (byte {})", e.valid_up_to() + 1),
+            )),
+        }))
     }
 
     fn skip_rest_of_line(&mut self) -> io::Result<()> {
@@ -98,47 +103,56 @@ pub(crate) fn io_problem(e: &io::Error) -> InputProblem {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
 
-    fn all(input: &[u8]) -> Vec<(u64, Result<String, String>)> {
+    /// The text lines and the problems' messages.
+    fn all(input: &[u8]) -> (Vec<(u64, String)>, Vec<String>) {
+        let mut sink = |_| ControlFlow::Continue(());
+        let mut out = Output::new(&mut sink);
         let mut lines = Lines::new(input);
         let mut got = Vec::new();
-        while let Some((n, line)) = lines.next_line().unwrap() {
-            got.push((
-                n,
-                match line {
-                    Line::Text(t) => Ok(t.to_owned()),
-                    Line::Bad(p) => Err(p.message),
-                },
-            ));
+        while let Some((n, text)) = lines.next_text(&mut out) {
+            got.push((n, text.to_owned()));
         }
-        got
+        let problems = match out.finish(crate::Format::Pip, Default::default()) {
+            Ok(_) => Vec::new(),
+            Err(crate::ReadError::Invalid(list)) => {
+                list.into_iter().map(|p| p.to_string()).collect()
+            }
+            Err(crate::ReadError::Stopped) => unreachable!(),
+        };
+        (got, problems)
     }
 
     #[test]
     fn lines_are_numbered_without_their_endings() {
+        let (got, problems) = all(b"a\r\nb\n\nc");
         assert_eq!(
-            all(b"a\r\nb\n\nc"),
+            got,
             [
-                (1, Ok("a".into())),
-                (2, Ok("b".into())),
-                (3, Ok(String::new())),
-                (4, Ok("c".into()))
+                (1, "a".into()),
+                (2, "b".into()),
+                (3, String::new()),
+                (4, "c".into())
             ]
         );
+        assert!(problems.is_empty());
     }
 
     #[test]
     fn bad_lines_are_reported_and_skipped() {
         let mut input = vec![b'x'; MAX_LINE + 10];
-        input.extend_from_slice(b"\nok\n\xff\n");
-        let got = all(&input);
-        assert_eq!(got.len(), 3);
-        assert!(got[0].1.as_ref().unwrap_err().contains("longer than"));
-        assert_eq!(got[1], (2, Ok("ok".into())));
+        input.extend_from_slice(b"\nok\n\xff\nend\n");
+        let (got, problems) = all(&input);
+        assert_eq!(got, [(2, "ok".into()), (4, "end".into())]);
         assert_eq!(
-            got[2],
-            (3, Err("the line is not UTF-8 text (byte 1)".into()))
+            problems,
+            [
+                format!("line 1: the line is longer than {MAX_LINE} bytes"),
+                "line 3: the line is not UTF-8 text (byte 1)".into()
+            ]
         );
     }
 }

@@ -9,10 +9,11 @@
 //! would silently miss). Index and install options (`--index-url`, `-c`, …) are ignored.
 
 use std::io::BufRead;
+use std::ops::ControlFlow;
 
 use bulwark_core::InputProblem;
 
-use crate::lines::{Line, Lines, MAX_LINE, io_problem};
+use crate::lines::{Lines, MAX_LINE};
 use crate::output::{About, Output};
 use crate::{Component, Ecosystem, purl};
 
@@ -41,22 +42,7 @@ pub(crate) fn read(input: impl BufRead, out: &mut Output<'_>) -> About {
     let mut lines = Lines::new(input);
     let mut logical = String::new();
     let mut start = 0;
-    loop {
-        let (number, line) = match lines.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(e) => {
-                out.problem(io_problem(&e));
-                return About::default();
-            }
-        };
-        let text = match line {
-            Line::Text(t) => t,
-            Line::Bad(p) => {
-                out.problem(p);
-                continue;
-            }
-        };
+    while let Some((number, text)) = lines.next_text(out) {
         if logical.is_empty() {
             start = number;
         }
@@ -94,13 +80,13 @@ pub(crate) fn read(input: impl BufRead, out: &mut Output<'_>) -> About {
 }
 
 /// Handles one logical line.
-fn requirement(line: &str, number: u64, out: &mut Output<'_>) -> std::ops::ControlFlow<()> {
+fn requirement(line: &str, number: u64, out: &mut Output<'_>) -> ControlFlow<()> {
     match parse(line) {
-        Ok(None) => std::ops::ControlFlow::Continue(()),
+        Ok(None) => ControlFlow::Continue(()),
         Ok(Some(c)) => out.deliver(c),
         Err(message) => {
             out.problem(InputProblem::at_line(number, None, message));
-            std::ops::ControlFlow::Continue(())
+            ControlFlow::Continue(())
         }
     }
 }
