@@ -1,6 +1,6 @@
 //! CSV with a header naming its columns, in any order and any letter case: `ecosystem`,
 //! `name` and `version`, or `purl`, or both; `cpe` is optional. Other columns are ignored;
-//! `#` starts a comment line.
+//! a line starting with `#` is a comment.
 //!
 //! A row with a purl takes its identity from it; any `ecosystem`, `name` and `version` given
 //! beside it must agree (a person typed them, so a mismatch is a mistake). A row without a purl
@@ -17,23 +17,30 @@ use crate::lines::io_problem;
 use crate::output::{About, Output};
 use crate::{Component, Ecosystem, cpe, purl};
 
-/// The columns read.
+/// The columns read, by their index in [`COLUMNS`].
 const COLUMNS: [&str; 5] = ["ecosystem", "name", "version", "purl", "cpe"];
+const ECOSYSTEM: usize = 0;
+const NAME: usize = 1;
+const VERSION: usize = 2;
+const PURL: usize = 3;
+const CPE: usize = 4;
 
 /// Reads a CSV inventory.
 pub(crate) fn read(input: impl Read, out: &mut Output<'_>) -> About {
+    // The header is read as a record, so that it has a line.
     let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .comment(Some(b'#'))
         .from_reader(input);
-    let Some(columns) = header(&mut reader, out) else {
+    let mut record = StringRecord::new();
+    let Some(columns) = header(&mut reader, &mut record, out) else {
         return About::default();
     };
-    let mut record = StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
+            Ok(true) if is_comment(&record) => {}
             Ok(true) => {
                 let line = record.position().map_or(0, |p| p.line());
                 if let Some(c) = row(&record, &columns, line, out)
@@ -68,14 +75,23 @@ impl Columns {
     }
 }
 
-fn header<R: Read>(reader: &mut csv::Reader<R>, out: &mut Output<'_>) -> Option<Columns> {
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            out.problem(csv_problem(&e));
-            return None;
+/// Reads the header into `headers` and finds the columns in it.
+fn header<R: Read>(
+    reader: &mut csv::Reader<R>,
+    headers: &mut StringRecord,
+    out: &mut Output<'_>,
+) -> Option<Columns> {
+    loop {
+        match reader.read_record(headers) {
+            Ok(true) if is_comment(headers) => {}
+            Ok(_) => break,
+            Err(e) => {
+                out.problem(csv_problem(&e));
+                return None;
+            }
         }
-    };
+    }
+    let line = headers.position().map_or(1, csv::Position::line);
     let mut columns = Columns {
         at: [None; 5],
         width: headers.len(),
@@ -87,7 +103,7 @@ fn header<R: Read>(reader: &mut csv::Reader<R>, out: &mut Output<'_>) -> Option<
         };
         if columns.at[c].replace(i).is_some() {
             out.problem(InputProblem::at_line(
-                1,
+                line,
                 Some(COLUMNS[c]),
                 "the column is named twice",
             ));
@@ -95,10 +111,14 @@ fn header<R: Read>(reader: &mut csv::Reader<R>, out: &mut Output<'_>) -> Option<
         }
     }
     let has = |c: usize| columns.at[c].is_some();
-    if !(has(3) || (has(0) && has(1) && has(2))) {
-        let missing: Vec<&str> = (0..3).filter(|&c| !has(c)).map(|c| COLUMNS[c]).collect();
+    if !(has(PURL) || (has(ECOSYSTEM) && has(NAME) && has(VERSION))) {
+        let missing: Vec<&str> = [ECOSYSTEM, NAME, VERSION]
+            .into_iter()
+            .filter(|&c| !has(c))
+            .map(|c| COLUMNS[c])
+            .collect();
         out.problem(InputProblem::at_line(
-            1,
+            line,
             None,
             format!(
                 "the header must name the columns ecosystem, name and version, or purl; `{}` missing",
@@ -132,7 +152,7 @@ fn row(
             ),
         );
     }
-    let given_ecosystem = columns.get(record, 0);
+    let given_ecosystem = columns.get(record, ECOSYSTEM);
     let ecosystem = given_ecosystem.and_then(|e| {
         let parsed = Ecosystem::parse(e);
         if parsed.is_none() {
@@ -140,12 +160,12 @@ fn row(
         }
         parsed
     });
-    let name = columns.get(record, 1);
-    let version = columns.get(record, 2);
+    let name = columns.get(record, NAME);
+    let version = columns.get(record, VERSION);
     let cpe = columns
-        .get(record, 4)
+        .get(record, CPE)
         .and_then(|c| cpe::normalise(c).map_err(|e| problem(Some("cpe"), e)).ok());
-    let identity = match columns.get(record, 3) {
+    let identity = match columns.get(record, PURL) {
         Some(p) => from_purl(p, ecosystem, name, version, &mut problem),
         None => from_columns(
             ecosystem,
@@ -245,6 +265,12 @@ fn from_columns(
     }
 }
 
+/// Whether a record is a comment line: its first field starts with `#`. (The `csv` crate's own
+/// comment support leaves comment lines out of its line numbers.)
+fn is_comment(record: &StringRecord) -> bool {
+    record.get(0).is_some_and(|f| f.starts_with('#'))
+}
+
 /// A CSV error as a problem on its line.
 fn csv_problem(e: &csv::Error) -> InputProblem {
     let line = e.position().map(csv::Position::line);
@@ -333,8 +359,8 @@ mod tests {
             )]
         );
         assert_eq!(
-            problems(Format::Csv, "purl,PURL\n"),
-            [line(1, Some("purl"), "the column is named twice")]
+            problems(Format::Csv, "# exported by hand\npurl,PURL\n"),
+            [line(2, Some("purl"), "the column is named twice")]
         );
         assert_eq!(
             problems(Format::Csv, "")[0].3,
