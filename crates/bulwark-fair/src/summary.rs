@@ -162,7 +162,14 @@ fn log_spaced(low: f64, high: f64, points: usize) -> Vec<f64> {
     }
     let (a, b) = (low.ln(), high.ln());
     let step = (b - a) / (points - 1) as f64;
-    (0..points).map(|i| (a + step * i as f64).exp()).collect()
+    // The ends exactly, not through exp(ln x), so no year lies above the last point.
+    (0..points)
+        .map(|i| match i {
+            0 => low,
+            i if i == points - 1 => high,
+            i => (a + step * i as f64).exp(),
+        })
+        .collect()
 }
 
 /// For each loss, the share of `values` strictly greater, in one pass with a binary search each.
@@ -236,7 +243,7 @@ mod tests {
         let curve = &s.loss_exceedance_curve;
         assert_eq!(curve.len(), 50);
         assert_eq!((curve[0].loss, curve[0].probability), (1.0, 0.99));
-        assert!((curve[49].loss - 100.0).abs() < 1e-9);
+        assert_eq!((curve[49].loss, curve[49].probability), (100.0, 0.0));
         assert!(
             curve
                 .windows(2)
