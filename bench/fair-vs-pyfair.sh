@@ -55,7 +55,7 @@ fi
 model="$repo_root/crates/bulwark-fair/fixtures/bench-single.json"
 
 say "single scenario, $TRIALS trials, $RUNS runs each (alternating)"
-py_times=() rs_times=() rs_full=()
+py_times=() rs_times=() rs_full=() py_cpu=() rs_cpu=()
 for ((i = 1; i <= RUNS; i++)); do
   py="$("$venv/bin/python" "$repo_root/bench/fair/pyfair_run.py" "$model" "$TRIALS")"
   rs="$("$bench" single "$model" "$TRIALS")"
@@ -64,15 +64,21 @@ for ((i = 1; i <= RUNS; i++)); do
   py_times+=("$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$py")")
   rs_times+=("$(sed -n 's/.*simulation_s=\([0-9.]*\).*/\1/p' <<<"$rs")")
   rs_full+=("$(sed -n 's/.*with_summary_s=\([0-9.]*\).*/\1/p' <<<"$rs")")
+  py_cpu+=("$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' <<<"$py")")
+  rs_cpu+=("$(sed -n 's/.*simulation_cpu_s=\([0-9.]*\).*/\1/p' <<<"$rs")")
 done
-python3 - "${py_times[*]}" "${rs_times[*]}" "${rs_full[*]}" <<'PY'
+python3 - "${py_times[*]}" "${rs_times[*]}" "${rs_full[*]}" "${py_cpu[*]}" "${rs_cpu[*]}" <<'PY'
 import statistics, sys
-py, rs, full = ([float(x) for x in a.split()] for a in sys.argv[1:4])
+py, rs, full, py_cpu, rs_cpu = ([float(x) for x in a.split()] for a in sys.argv[1:6])
 fast, med = min(py) / min(rs), statistics.median(py) / statistics.median(rs)
 print(f"pyfair simulation: min {min(py):.3f} s, median {statistics.median(py):.3f} s")
 print(f"bulwark simulation: min {min(rs)*1000:.1f} ms, median {statistics.median(rs)*1000:.1f} ms "
       f"(with summary statistics: median {statistics.median(full)*1000:.1f} ms)")
 print(f"ratio: {fast:.0f}x (fastest runs), {med:.0f}x (medians); target >= 50x: {'MET' if med >= 50 else 'MISSED'}")
+cpu = statistics.median(py_cpu) / statistics.median(rs_cpu)
+print(f"CPU time (diagnostic): pyfair median {statistics.median(py_cpu):.3f} s on 1 thread, bulwark median "
+      f"{statistics.median(rs_cpu)*1000:.1f} ms over all threads: {cpu:.0f}x less work; "
+      f"on 2 otherwise idle cores that is about {2*cpu:.0f}x in elapsed time")
 PY
 
 say "portfolio: $SCENARIOS scenarios x $PORTFOLIO_TRIALS trials"

@@ -1,7 +1,9 @@
 //! Times the engine for `bench/fair-vs-pyfair.sh`.
 //!
 //! `fair-bench single MODEL.json TRIALS` runs the model's first scenario and prints the time of the
-//! simulation alone (as pyfair's is timed), then of the summary, and the mean.
+//! simulation alone (as pyfair's is timed), its CPU time summed over all threads (from
+//! `/proc/self/task/*/schedstat`, a measure that a busy machine disturbs less), then the time with
+//! the summary, and the mean.
 //! `fair-bench portfolio SCENARIOS TRIALS` runs a generated portfolio end to end (every scenario's
 //! summary and tolerance check, the portfolio summed trial by trial) and prints the time.
 
@@ -49,14 +51,17 @@ fn single(path: &str, trials: usize) {
     });
     let scenario = &model.scenarios[0];
     let progress = Progress::new();
+    rayon::broadcast(|_| ()); // start the worker threads before measuring
+    let cpu_start = cpu_seconds();
     let start = Instant::now();
     let mut losses =
         annual_losses(scenario, model.seed, 0, trials, &progress).expect("nothing cancels");
     let simulated = start.elapsed();
+    let cpu = cpu_seconds() - cpu_start;
     let summary = Summary::from_losses(&mut losses, &SummaryOptions::default());
     let total = start.elapsed();
     println!(
-        "threads={} trials={trials} simulation_s={:.6} with_summary_s={:.6} mean={:.2} analytic_mean={:.2} p99={:.0}",
+        "threads={} trials={trials} simulation_s={:.6} simulation_cpu_s={cpu:.6} with_summary_s={:.6} mean={:.2} analytic_mean={:.2} p99={:.0}",
         rayon::current_num_threads(),
         simulated.as_secs_f64(),
         total.as_secs_f64(),
@@ -64,6 +69,18 @@ fn single(path: &str, trials: usize) {
         scenario.mean_annual_loss(),
         summary.p99
     );
+}
+
+/// CPU time of this process's live threads, in seconds (Linux).
+fn cpu_seconds() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let nanos: u64 = tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    nanos as f64 / 1e9
 }
 
 /// A deterministic, varied portfolio: frequencies from once in fifty years to about four a year, losses from thousands to
