@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod cursor;
+pub mod graph;
 pub mod input;
 pub mod mfa;
 pub mod timestamp;

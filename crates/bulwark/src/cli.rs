@@ -61,6 +61,9 @@ enum Command {
     Export(ExportArgs),
     /// Import a whole-database export into an empty database (also SQLite → PostgreSQL).
     ImportAll(ImportArgs),
+    /// Import inventories, people and accounts from files.
+    #[command(subcommand)]
+    Import(crate::import::ImportCmd),
 }
 
 #[derive(Debug, Args)]
@@ -186,7 +189,8 @@ fn config(db: &DbArgs, listen: Option<&str>) -> anyhow::Result<Config> {
     Config::load(db.config.as_deref(), overrides)
 }
 
-async fn open(db: &DbArgs) -> anyhow::Result<App> {
+/// Opens the database (migrating it) for an operator command.
+pub async fn open(db: &DbArgs) -> anyhow::Result<App> {
     App::open(config(db, None)?, Arc::new(SystemClock)).await
 }
 
@@ -278,6 +282,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("imported {n} rows from {}", file.display());
             Ok(())
         }
+        Command::Import(c) => crate::import::run(c).await,
     }
 }
 

@@ -209,12 +209,20 @@ async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Reques
             Err(refused())
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("");
+    if content_type.starts_with("multipart/form-data") {
+        // File uploads stream their body to the importer, so the token comes in the form's
+        // action URL instead of a body field (query strings are never logged).
+        let ok =
+            serde_urlencoded::from_str::<Vec<(String, String)>>(req.uri().query().unwrap_or(""))
+                .is_ok_and(|kv| kv.iter().any(|(k, v)| k == CSRF_FIELD && v == expected));
+        return if ok { Ok(req) } else { Err(refused()) };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(refused());
     }
     let (parts, body) = req.into_parts();

@@ -1,1 +1,4 @@
 //! Identity: people, the accounts they hold on each system, identity findings and access reviews.
+
+pub mod api;
+pub mod people;

@@ -72,6 +72,9 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The largest file accepted by an import endpoint (SBOMs, HR and account files), in bytes.
+    /// Imports stream, so this bounds disk and time, not memory.
+    pub max_import_bytes: usize,
     /// Failed sign-ins per account within 15 minutes before the account is held.
     pub login_max_failures_per_account: i64,
     /// Failed sign-ins per source address within 15 minutes before the address is held.
@@ -99,6 +102,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             max_body_bytes: 1024 * 1024,
+            max_import_bytes: 256 * 1024 * 1024,
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 20,
             log_format: LogFormat::Text,
@@ -125,6 +129,7 @@ const ENV_KEYS: &[&str] = &[
     "session_idle_minutes",
     "session_absolute_hours",
     "max_body_bytes",
+    "max_import_bytes",
     "login_max_failures_per_account",
     "login_max_failures_per_address",
     "log_format",

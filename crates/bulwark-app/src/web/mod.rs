@@ -291,6 +291,8 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "mfa_removed" => "Two-factor authentication was removed from your account.",
         "token_revoked" => "The token was revoked. Programs using it can no longer sign in.",
         "saved" => "Saved.",
+        "deleted" => "Deleted.",
+        "imported" => "The file was imported.",
         "unchanged" => "Nothing was changed.",
         _ => return None,
     })

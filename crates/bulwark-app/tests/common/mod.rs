@@ -253,6 +253,42 @@ impl Api {
     pub async fn patch(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.call(reqwest::Method::PATCH, path, Some(body)).await
     }
+
+    pub async fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Posts a file as the raw body; returns status and JSON.
+    pub async fn upload(&self, path: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+/// A file of the shared test data (`../shared/data/` beside the clone).
+pub fn shared_data(rel: &str) -> std::path::PathBuf {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "test data {} is missing: the shared data folder must sit beside the clone",
+        p.display()
+    );
+    p
 }
 
 /// Declares a test that runs once on SQLite and once on PostgreSQL:

@@ -5,9 +5,11 @@
 //! JSON text. That keeps both backends, the export format and the audit trail byte-identical.
 
 use sea_query::{
-    Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, Table,
-    TableCreateStatement,
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement,
+    PostgresQueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
 };
+
+use super::Backend;
 
 /// Every application table, parents before children: the order exports write and imports read.
 /// A test compares it with the tables the migrations create.
@@ -20,6 +22,11 @@ pub const TABLES: &[&str] = &[
     "login_attempts",
     "jobs",
     "audit_log",
+    "people",
+    "assets",
+    "asset_dependencies",
+    "software_components",
+    "software_imports",
 ];
 
 /// Tables whose rows are not carried by an export (short-lived secrets and counters).
@@ -54,6 +61,11 @@ pub fn int_null(name: &str) -> ColumnDef {
         .to_owned()
 }
 
+/// A boolean, optional (unknown).
+pub fn boolean_null(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).boolean().null().to_owned()
+}
+
 /// A boolean, required.
 pub fn boolean(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
@@ -84,6 +96,33 @@ pub fn cascade(table: &str, column: &str, parent: &str) -> sea_query::ForeignKey
         .to(Alias::new(parent), Alias::new("id"))
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
+}
+
+/// A foreign key `table.column → parent.id` that is emptied when the parent goes.
+pub fn set_null(table: &str, column: &str, parent: &str) -> sea_query::ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(Alias::new(table), Alias::new(column))
+        .to(Alias::new(parent), Alias::new("id"))
+        .on_delete(ForeignKeyAction::SetNull)
+        .to_owned()
+}
+
+/// The statements creating `tables` then `indexes`, rendered for `backend`.
+pub fn render(
+    backend: Backend,
+    tables: &[TableCreateStatement],
+    indexes: &[IndexCreateStatement],
+) -> Vec<String> {
+    let tables = tables.iter().map(|t| match backend {
+        Backend::Sqlite => t.build(SqliteQueryBuilder),
+        Backend::Postgres => t.build(PostgresQueryBuilder),
+    });
+    let indexes = indexes.iter().map(|i| match backend {
+        Backend::Sqlite => i.build(SqliteQueryBuilder),
+        Backend::Postgres => i.build(PostgresQueryBuilder),
+    });
+    tables.chain(indexes).collect()
 }
 
 /// An index on some columns.

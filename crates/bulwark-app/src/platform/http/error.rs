@@ -14,6 +14,12 @@ pub enum AppError {
     /// The input was understood but some fields are wrong.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// An imported file was refused: every problem, located; nothing was changed.
+    #[error("the file was refused and nothing was changed")]
+    Rejected(Vec<bulwark_core::InputProblem>),
+    /// The body is larger than this server accepts.
+    #[error("the body is larger than this server accepts")]
+    TooLarge,
     /// The request could not be read (malformed JSON, wrong content type…).
     #[error("{0}")]
     BadRequest(String),
@@ -52,8 +58,9 @@ impl AppError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -72,6 +79,13 @@ impl AppError {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join("; "),
+            AppError::Rejected(p) => format!(
+                "the file was refused and nothing was changed: {} problem{} ({}{})",
+                p.len(),
+                if p.len() == 1 { "" } else { "s" },
+                p.first().map(ToString::to_string).unwrap_or_default(),
+                if p.len() > 1 { "; see problems" } else { "" }
+            ),
             AppError::Internal(_) => {
                 "something went wrong on the server; the error was logged".into()
             }
@@ -111,6 +125,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<FieldError>,
+    /// For a refused file: every problem with its line, record and field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub problems: Vec<bulwark_core::InputProblem>,
 }
 
 impl IntoResponse for AppError {
@@ -121,7 +139,9 @@ impl IntoResponse for AppError {
         }
         let slug = match &self {
             AppError::Invalid(_) => "invalid-input",
+            AppError::Rejected(_) => "file-refused",
             AppError::BadRequest(_) => "bad-request",
+            AppError::TooLarge => "too-large",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not-found",
@@ -137,6 +157,10 @@ impl IntoResponse for AppError {
             detail: self.detail(),
             errors: match self {
                 AppError::Invalid(ref e) => e.clone(),
+                _ => Vec::new(),
+            },
+            problems: match self {
+                AppError::Rejected(ref p) => p.clone(),
                 _ => Vec::new(),
             },
         };

@@ -29,7 +29,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             .await
             .map_err(|e| {
                 if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::BadRequest("the body is larger than this server accepts".into())
+                    AppError::TooLarge
                 } else {
                     AppError::BadRequest(format!("the body could not be read: {e}"))
                 }

@@ -32,6 +32,9 @@ pub fn routes() -> Routes {
         .merge(crate::audit_log::pages::routes())
         .merge(crate::settings::api::routes())
         .merge(crate::settings::pages::routes())
+        .merge(crate::inventory::api::routes())
+        .merge(crate::inventory::pages::routes())
+        .merge(crate::identity::api::routes())
         .merge(openapi_routes())
 }
 
@@ -56,8 +59,12 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::access::identity::resolve,
         ))
+        // Extractors (JSON, forms) stop at `max_body_bytes`; import handlers read the raw body
+        // (or opt out of the default limit) and stop at `max_import_bytes`.
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(RequestBodyLimitLayer::new(
+            limit.max(state.config.max_import_bytes),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(csp),

@@ -1,10 +1,8 @@
 //! The platform's tables.
 
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-
 use crate::platform::db::Backend;
 use crate::platform::db::schema::{
-    boolean, cascade, id, index, int, int_null, table, text, text_null,
+    boolean, cascade, id, index, int, int_null, render, table, text, text_null,
 };
 
 pub fn up(backend: Backend) -> Vec<String> {
@@ -107,19 +105,7 @@ pub fn up(backend: Backend) -> Vec<String> {
         index("audit_log", &["actor_id"], false),
         index("users", &["role"], false),
     ];
-    let mut out: Vec<String> = Vec::new();
-    for t in &tables {
-        out.push(match backend {
-            Backend::Sqlite => t.build(SqliteQueryBuilder),
-            Backend::Postgres => t.build(PostgresQueryBuilder),
-        });
-    }
-    for i in &indexes {
-        out.push(match backend {
-            Backend::Sqlite => i.build(SqliteQueryBuilder),
-            Backend::Postgres => i.build(PostgresQueryBuilder),
-        });
-    }
+    let mut out = render(backend, &tables, &indexes);
     // The audit trail is append-only: the database itself refuses UPDATE and DELETE.
     // Trigger syntax differs between the backends; this is the one place it is written twice.
     match backend {

@@ -1,6 +1,7 @@
 //! The ordered list of schema migrations. Shipped migrations never change; add a new one.
 
 mod m0001_platform;
+mod m0002_inventory;
 
 use super::Backend;
 
@@ -15,8 +16,15 @@ pub struct Migration {
 }
 
 /// Every migration, in order.
-pub const ALL: &[Migration] = &[Migration {
-    version: 1,
-    name: "platform: users, sessions, tokens, settings, jobs, audit trail",
-    up: m0001_platform::up,
-}];
+pub const ALL: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "platform: users, sessions, tokens, settings, jobs, audit trail",
+        up: m0001_platform::up,
+    },
+    Migration {
+        version: 2,
+        name: "inventory: people, assets, dependencies, software",
+        up: m0002_inventory::up,
+    },
+];

@@ -1,0 +1,329 @@
+//! The inventory end to end on both backends: assets, dependencies, software imports, devices.
+
+mod common;
+
+use bulwark_core::Role;
+use common::{TestApp, shared_data};
+use serde_json::{Value, json};
+
+async fn person(api: &common::Api, name: &str, email: &str) -> String {
+    let (s, p) = api
+        .post(
+            "/api/v1/people",
+            json!({"name": name, "email": email, "department": "IT"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    p["id"].as_str().unwrap().to_string()
+}
+
+async fn asset(api: &common::Api, body: Value) -> String {
+    let (s, a) = api.post("/api/v1/assets", body).await;
+    assert_eq!(s, 201, "{a}");
+    a["id"].as_str().unwrap().to_string()
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn assets_crud_filters_and_audit(app: TestApp) {
+    let api = app.api(&app.token_for(Role::ItManager).await);
+    person(&api, "Dana Ops", "dana@northwind.example").await;
+
+    // Every problem is reported at once.
+    let (s, e) = api
+        .post(
+            "/api/v1/assets",
+            json!({"kind": "toaster", "criticality": 7, "owner": "nobody@x.example", "tags": ["a%b"]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let fields: Vec<&str> = e["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for f in ["name", "kind", "criticality", "tags"] {
+        assert!(fields.contains(&f), "{f} not in {fields:?}");
+    }
+
+    let crm = asset(
+        &api,
+        json!({"name": "CRM", "kind": "saas_application", "owner": "Dana@Northwind.example",
+               "criticality": 5, "tags": ["sales", "customer data"], "internet_exposed": true,
+               "custom_fields": {"contract": "C-123", "seats": 40}}),
+    )
+    .await;
+    for (n, k, c) in [
+        ("vm-12", "server", 3),
+        ("host-3", "server", 4),
+        ("db-2", "data_store", 5),
+    ] {
+        asset(
+            &api,
+            json!({"name": n, "kind": k, "criticality": c, "location": "Leeds DC"}),
+        )
+        .await;
+    }
+    let (s, dup) = api
+        .post("/api/v1/assets", json!({"name": "CRM", "kind": "server"}))
+        .await;
+    assert_eq!(s, 409, "{dup}");
+
+    let (_, a) = api.get(&format!("/api/v1/assets/{crm}")).await;
+    assert_eq!(a["owner"]["email"], "dana@northwind.example");
+    assert_eq!(a["custom_fields"]["seats"], 40);
+    assert_eq!(a["lifecycle"], "active");
+
+    let (_, p) = api.get("/api/v1/assets?kind=server").await;
+    assert_eq!(names(&p), ["host-3", "vm-12"]);
+    let (_, p) = api.get("/api/v1/assets?min_criticality=5").await;
+    assert_eq!(names(&p), ["CRM", "db-2"]);
+    let (_, p) = api.get("/api/v1/assets?tag=sales").await;
+    assert_eq!(names(&p), ["CRM"]);
+    let (_, p) = api.get("/api/v1/assets?owner=dana@northwind.example").await;
+    assert_eq!(names(&p), ["CRM"]);
+    let (_, p) = api.get("/api/v1/assets?q=leeds&limit=2").await;
+    assert_eq!(names(&p).len(), 2);
+    let cursor = p["next_cursor"].as_str().unwrap().to_string();
+    let (_, p2) = api
+        .get(&format!("/api/v1/assets?q=leeds&limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(names(&p2), ["vm-12"]);
+    let (s, e) = api.get("/api/v1/assets?kind=toaster").await;
+    assert_eq!(s, 422, "{e}");
+
+    // null clears; absent fields stay.
+    let (s, a) = api
+        .patch(
+            &format!("/api/v1/assets/{crm}"),
+            json!({"owner": null, "lifecycle": "retired"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["owner"], Value::Null);
+    assert_eq!(a["criticality"], 5);
+
+    let (s, _) = api.delete(&format!("/api/v1/assets/{crm}")).await;
+    assert_eq!(s, 204);
+    let (s, _) = api.get(&format!("/api/v1/assets/{crm}")).await;
+    assert_eq!(s, 404);
+    let (_, trail) = api
+        .get(&format!("/api/v1/audit-entries?entity_id={crm}"))
+        .await;
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["asset.delete", "asset.update", "asset.create"]);
+
+    // Staff see nothing of the inventory.
+    let staff = app.api(&app.token_for(Role::Staff).await);
+    assert_eq!(staff.get("/api/v1/assets").await.0, 403);
+}
+both_backends!(assets_crud_filters_and_audit);
+
+async fn dependencies_refuse_cycles(app: TestApp) {
+    let api = app.api(&app.token_for(Role::SecurityOfficer).await);
+    for (n, k) in [
+        ("CRM", "business_service"),
+        ("vm-12", "server"),
+        ("host-3", "server"),
+        ("db-2", "data_store"),
+    ] {
+        asset(&api, json!({"name": n, "kind": k})).await;
+    }
+    for (f, t, k) in [
+        ("CRM", "vm-12", "runs_on"),
+        ("vm-12", "host-3", "runs_on"),
+        ("CRM", "db-2", "uses"),
+    ] {
+        let (s, d) = api
+            .post(
+                "/api/v1/asset-dependencies",
+                json!({"from": f, "to": t, "kind": k}),
+            )
+            .await;
+        assert_eq!(s, 201, "{d}");
+    }
+    let (s, e) = api
+        .post(
+            "/api/v1/asset-dependencies",
+            json!({"from": "host-3", "to": "CRM", "kind": "uses"}),
+        )
+        .await;
+    assert_eq!(s, 409, "{e}");
+    assert_eq!(
+        e["detail"],
+        "this would create a cycle: CRM → vm-12 → host-3 → CRM"
+    );
+    let (s, e) = api
+        .post(
+            "/api/v1/asset-dependencies",
+            json!({"from": "CRM", "to": "CRM", "kind": "uses"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, e) = api
+        .post(
+            "/api/v1/asset-dependencies",
+            json!({"from": "CRM", "to": "nope", "kind": "sits_on"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["errors"].as_array().unwrap().len(), 2, "{e}");
+
+    let (_, p) = api.get("/api/v1/assets?q=vm-12").await;
+    let vm = p["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, n) = api.get(&format!("/api/v1/assets/{vm}/dependencies")).await;
+    assert_eq!(n["dependents"][0]["from"]["name"], "CRM");
+    assert_eq!(n["depends_on"][0]["to"]["name"], "host-3");
+    // From vm-12: CRM depends on it, it depends on host-3; CRM's other dependency is a side branch.
+    let (_, g) = api
+        .get(&format!("/api/v1/assets/{vm}/dependency-graph?depth=2"))
+        .await;
+    assert_eq!(g["nodes"].as_array().unwrap().len(), 3, "{g}");
+    assert_eq!(g["edges"].as_array().unwrap().len(), 2, "{g}");
+    let crm = n["dependents"][0]["from"]["id"].as_str().unwrap();
+    let (_, g) = api
+        .get(&format!("/api/v1/assets/{crm}/dependency-graph?depth=2"))
+        .await;
+    assert_eq!(g["nodes"].as_array().unwrap().len(), 4, "{g}");
+    assert_eq!(g["edges"].as_array().unwrap().len(), 3, "{g}");
+
+    // The page draws it.
+    let token = app.token_for(Role::SecurityOfficer).await;
+    let html = app
+        .browser()
+        .get(format!("{}/inventory/assets/{vm}", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<svg"), "{html}");
+    assert!(html.contains("host-3"));
+}
+both_backends!(dependencies_refuse_cycles);
+
+async fn software_imports_real_files(app: TestApp) {
+    let api = app.api(&app.token_for(Role::ItManager).await);
+    let files = [
+        ("juice-shop.cdx.json", "cyclonedx", 900),
+        ("keycloak.cdx.json", "cyclonedx", 800),
+        ("container-image-1.6.cdx.json", "cyclonedx", 20),
+        ("spdx-example11.spdx.json", "spdx", 3),
+        ("postgresql-bitnami.spdx.json", "spdx", 3),
+        ("debian-dpkg-status", "dpkg", 700),
+        ("requirements-freeze.txt", "pip", 21),
+        ("package-lock.json", "npm", 1400),
+        ("rust-project.Cargo.lock", "cargo", 600),
+    ];
+    for (file, format, at_least) in files {
+        let id = asset(&api, json!({"name": file, "kind": "server"})).await;
+        let body = std::fs::read(shared_data(&format!("sbom/{file}"))).unwrap();
+        let (s, o) = api
+            .upload(
+                &format!("/api/v1/assets/{id}/software-imports?file_name={file}"),
+                body,
+            )
+            .await;
+        assert_eq!(s, 201, "{file}: {o}");
+        assert_eq!(o["import"]["format"], format, "{file}");
+        let n = o["import"]["components"].as_i64().unwrap();
+        assert!(n >= at_least, "{file}: {n} components");
+        assert_eq!(o["import"]["added"].as_i64().unwrap(), n, "{file}: all new");
+    }
+
+    // Re-importing records what changed; a refused file changes nothing.
+    let id = asset(&api, json!({"name": "app-server", "kind": "server"})).await;
+    let path =
+        format!("/api/v1/assets/{id}/software-imports?format=pip&file_name=requirements.txt");
+    let (s, o) = api
+        .upload(
+            &path,
+            b"Django==3.2\nrequests==2.19.0\nJinja2==2.10\n".to_vec(),
+        )
+        .await;
+    assert_eq!(s, 201, "{o}");
+    let (s, o) = api
+        .upload(
+            &path,
+            b"django==4.2.16\nrequests==2.19.0\nflask==1.0\n".to_vec(),
+        )
+        .await;
+    assert_eq!(s, 201, "{o}");
+    assert_eq!(o["changed"], json!(["pypi/django 3.2 → 4.2.16"]));
+    assert_eq!(o["added"], json!(["pypi/flask@1.0"]));
+    assert_eq!(o["removed"], json!(["pypi/jinja2@2.10"]));
+    let (s, e) = api
+        .upload(&path, b"django==5.0\nrequests>=2\n# fine\nflask\n".to_vec())
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let lines: Vec<i64> = e["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 4], "{e}");
+    let (_, list) = api
+        .get(&format!("/api/v1/assets/{id}/software?limit=10"))
+        .await;
+    let got: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}@{}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(got, ["django@4.2.16", "flask@1.0", "requests@2.19.0"]);
+    let (_, h) = api
+        .get(&format!("/api/v1/assets/{id}/software-imports"))
+        .await;
+    assert_eq!(h.as_array().unwrap().len(), 2);
+}
+both_backends!(software_imports_real_files);
+
+async fn device_check_names_what_is_wrong(app: TestApp) {
+    let api = app.api(&app.token_for(Role::ItManager).await);
+    asset(
+        &api,
+        json!({"name": "phone-17", "kind": "mobile_device", "os_name": "Android", "os_version": "10",
+               "encrypted": false, "mdm_enrolled": false, "last_check_in": "2026-01-01",
+               "supported_until": "2023-01-01"}),
+    )
+    .await;
+    asset(
+        &api,
+        json!({"name": "phone-18", "kind": "mobile_device", "encrypted": true, "mdm_enrolled": true,
+               "last_check_in": common::start_time().to_db(), "supported_until": "2030-01-01"}),
+    )
+    .await;
+    let (s, r) = api.get("/api/v1/device-check").await;
+    assert_eq!(s, 200, "{r}");
+    let rows = r.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{r}");
+    assert_eq!(rows[0]["asset"]["name"], "phone-17");
+    assert_eq!(
+        rows[0]["issues"],
+        json!(["out_of_support", "unencrypted", "unmanaged", "silent"])
+    );
+}
+both_backends!(device_check_names_what_is_wrong);
