@@ -61,7 +61,7 @@ for ((i = 1; i <= RUNS; i++)); do
   rs="$("$bench" single "$model" "$TRIALS")"
   echo "pyfair:  $py"
   echo "bulwark: $rs"
-  py_times+=("$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$py")")
+  py_times+=("$(sed -n 's/^seconds=\([0-9.]*\).*/\1/p' <<<"$py")")
   rs_times+=("$(sed -n 's/.*simulation_s=\([0-9.]*\).*/\1/p' <<<"$rs")")
   rs_full+=("$(sed -n 's/.*with_summary_s=\([0-9.]*\).*/\1/p' <<<"$rs")")
   py_cpu+=("$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' <<<"$py")")

@@ -88,21 +88,27 @@ impl Summary {
             / count;
         let var =
             losses.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (count - 1.0).max(1.0);
-        let (mut max, mut min_positive, mut positive) = (0.0f64, f64::INFINITY, 0usize);
-        for &x in losses.iter() {
-            max = max.max(x);
+        // Years without loss go first: percentiles within their share are 0, and only the other
+        // years need selecting and counting (most years of a rare scenario lose nothing).
+        let (mut max, mut min_positive, mut zeros) = (0.0f64, f64::INFINITY, 0usize);
+        for i in 0..n {
+            let x = losses[i];
             if x > 0.0 {
-                positive += 1;
+                max = max.max(x);
                 min_positive = min_positive.min(x);
+            } else {
+                losses.swap(i, zeros);
+                zeros += 1;
             }
         }
+        let positive = n - zeros;
         let rank = |q: f64| ((q * count).ceil() as usize).clamp(1, n) - 1;
         let levels = [0.10, 0.50, 0.90, 0.95, 0.99, options.var_level];
         let mut ranks: Vec<usize> = levels.iter().map(|&q| rank(q)).collect();
         ranks.sort_unstable();
         ranks.dedup();
-        let mut from = 0;
-        for &r in &ranks {
+        let mut from = zeros;
+        for &r in ranks.iter().filter(|&&r| r >= zeros) {
             losses[from..].select_nth_unstable_by(r - from, f64::total_cmp);
             from = r + 1;
         }
@@ -129,8 +135,8 @@ impl Summary {
             expected_shortfall,
             probability_of_loss: positive as f64 / count,
             max,
-            exceedance: exceedances(losses, &options.thresholds),
-            loss_exceedance_curve: exceedances(losses, &curve),
+            exceedance: exceedances(&losses[zeros..], n, &options.thresholds),
+            loss_exceedance_curve: exceedances(&losses[zeros..], n, &curve),
         }
     }
 
@@ -172,8 +178,9 @@ fn log_spaced(low: f64, high: f64, points: usize) -> Vec<f64> {
         .collect()
 }
 
-/// For each loss, the share of `values` strictly greater, in one pass with a binary search each.
-fn exceedances(values: &[f64], losses: &[f64]) -> Vec<Exceedance> {
+/// For each loss (≥ 0), the share of `total` years whose loss is strictly greater, counted over
+/// `values` (the years with a loss) in one pass with a binary search each.
+fn exceedances(values: &[f64], total: usize, losses: &[f64]) -> Vec<Exceedance> {
     if losses.is_empty() {
         return Vec::new();
     }
@@ -183,15 +190,9 @@ fn exceedances(values: &[f64], losses: &[f64]) -> Vec<Exceedance> {
     // counts[k]: values greater than exactly the k smallest losses.
     let mut counts = vec![0u64; sorted.len() + 1];
     for &v in values {
-        // Most years of a rare scenario lose nothing: skip the search for them.
-        let k = if v <= sorted[0] {
-            0
-        } else {
-            sorted.partition_point(|&x| x < v)
-        };
-        counts[k] += 1;
+        counts[sorted.partition_point(|&x| x < v)] += 1;
     }
-    let total = values.len() as f64;
+    let total = total as f64;
     let mut above = vec![0u64; sorted.len()];
     let mut running = 0;
     for k in (0..sorted.len()).rev() {

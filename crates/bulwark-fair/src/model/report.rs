@@ -171,14 +171,15 @@ impl Model {
     /// Runs the model: every scenario, the portfolio, each control's return and the funding plan.
     ///
     /// Scenario `i` uses random stream `i`; controls re-run the scenarios they affect on the same
-    /// streams (common random numbers). Only two trial vectors are alive at any time (the scenario
-    /// being summarised and the portfolio's running sum), whatever the number of scenarios.
+    /// streams (common random numbers). Three trial vectors are alive at any time (the scenario
+    /// being summarised, the next one being simulated, the portfolio's running sum), whatever the
+    /// number of scenarios.
     pub fn run(&self, progress: &Progress) -> Result<Report, Cancelled> {
         let effects: usize = self.controls.iter().map(|c| c.effects.len()).sum();
         progress.expect(self.trials * (self.scenarios.len() + effects) as u64);
         let runner = Runner {
             model: self,
-            sims: self.scenarios.iter().map(|s| s.simulator()).collect(),
+            sims: self.scenarios.par_iter().map(|s| s.simulator()).collect(),
             index: self
                 .scenarios
                 .iter()
@@ -193,20 +194,24 @@ impl Model {
             p.members.iter().for_each(|&m| in_portfolio[m] = true);
         }
         let mut total = self.portfolio.as_ref().map(|_| vec![0.0; n]);
-        let mut losses = vec![0.0; n];
+        let fill = |i: usize, out: &mut [f64]| match runner.sims.get(i) {
+            Some(sim) => engine::fill(out, sim, runner.stream(i), Remaining::NONE, progress),
+            None => Ok(()),
+        };
+        // Scenario i is summarised (one core) while scenario i + 1 is simulated (all cores).
+        let (mut losses, mut next) = (vec![0.0; n], vec![0.0; n]);
+        fill(0, &mut losses)?;
         let mut scenarios = Vec::with_capacity(self.scenarios.len());
         for (i, s) in self.scenarios.iter().enumerate() {
-            engine::fill(
-                &mut losses,
-                &runner.sims[i],
-                runner.stream(i),
-                Remaining::NONE,
-                progress,
-            )?;
             if let Some(total) = total.as_mut().filter(|_| in_portfolio[i]) {
                 total.par_iter_mut().zip(&losses).for_each(|(t, x)| *t += x);
             }
-            let result = Summary::from_losses(&mut losses, &self.summary);
+            let (result, filled) = rayon::join(
+                || Summary::from_losses(&mut losses, &self.summary),
+                || fill(i + 1, &mut next),
+            );
+            filled?;
+            std::mem::swap(&mut losses, &mut next);
             scenarios.push(ScenarioReport {
                 id: s.id.clone(),
                 name: s.name.clone(),
@@ -215,7 +220,7 @@ impl Model {
                 result,
             });
         }
-        drop(losses);
+        drop((losses, next));
         let portfolio = self.portfolio.as_ref().zip(total).map(|(p, mut total)| {
             let result = Summary::from_losses(&mut total, &self.summary);
             PortfolioReport {
