@@ -61,11 +61,12 @@ fn single(path: &str, trials: usize) {
     let summary = Summary::from_losses(&mut losses, &SummaryOptions::default());
     let total = start.elapsed();
     println!(
-        "threads={} trials={trials} simulation_s={:.6} simulation_cpu_s={cpu:.6} with_summary_s={:.6} mean={:.2} analytic_mean={:.2} p99={:.0}",
+        "threads={} trials={trials} simulation_s={:.6} simulation_cpu_s={cpu:.6} with_summary_s={:.6} mean={:.2} stddev={:.0} analytic_mean={:.2} p99={:.0}",
         rayon::current_num_threads(),
         simulated.as_secs_f64(),
         total.as_secs_f64(),
         summary.mean,
+        summary.stddev,
         scenario.mean_annual_loss(),
         summary.p99
     );
