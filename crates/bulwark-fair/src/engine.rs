@@ -223,6 +223,36 @@ mod tests {
     }
 
     #[test]
+    fn poisson_lognormal_compound_mean_is_lambda_times_mean_loss() {
+        let (lambda, low, high) = (2.5, 10_000.0, 1_000_000.0);
+        let s = Scenario {
+            frequency: Frequency::LossEvents(Estimate::Constant(lambda)),
+            primary_loss: Estimate::Lognormal90 { low, high },
+            secondary: None,
+            ..ransomware()
+        };
+        let (mu, sigma) = crate::estimate::lognormal_params(low, high);
+        let exact = lambda * (mu + sigma * sigma / 2.0).exp();
+        assert!((s.mean_annual_loss() - exact).abs() < 1e-6 * exact);
+        let n = 200_000;
+        let mut v = vec![0.0; n];
+        let p = Progress::new();
+        fill(
+            &mut v,
+            &s.simulator(),
+            Stream::new(4, 0),
+            Remaining::NONE,
+            &p,
+        )
+        .unwrap();
+        let (m, sd) = stats(&v);
+        assert!(
+            (m - exact).abs() < 4.0 * sd / (n as f64).sqrt(),
+            "{m} vs {exact}"
+        );
+    }
+
+    #[test]
     fn loss_event_count_is_poisson() {
         // A constant loss of 1 per event makes the annual loss the event count: mean = variance = λ.
         let s = Scenario {
