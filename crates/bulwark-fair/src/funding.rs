@@ -4,8 +4,9 @@
 //! The expected annual loss of a scenario under controls whose effects leave the shares `fᵢ` of
 //! frequency and `gᵢ` of magnitude is exactly `base × Πfᵢ × Πgᵢ` (the compound mean is rate ×
 //! mean loss), so any set is valued without simulating it. Marginal gains shrink as a set grows
-//! (effects on one scenario multiply), which makes "value so far + the sum of each remaining
-//! item's positive marginal gain" an upper bound for pruning.
+//! (effects on one scenario multiply), so each remaining item's marginal gain now bounds its gain
+//! later; the bound for pruning is the best fractional filling of the remaining budget with those
+//! gains (the knapsack relaxation, which ignores requirements).
 
 /// Search nodes visited at most; past it the best set found is returned, marked not exact.
 const NODE_LIMIT: u64 = 5_000_000;
@@ -149,6 +150,34 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
+    /// The most the items from `depth` on could add with `left` to spend: positive gains taken
+    /// best gain per unit of cost first, the last one in part.
+    fn bound(&self, depth: usize, left: f64) -> f64 {
+        let mut gains: Vec<(f64, f64)> = self.order[depth..]
+            .iter()
+            .map(|&j| &self.items[j])
+            .filter(|item| item.cost <= left + EPS)
+            .map(|item| {
+                (
+                    marginal(self.base, &self.factor, item) - item.cost,
+                    item.cost,
+                )
+            })
+            .filter(|&(gain, _)| gain > 0.0)
+            .collect();
+        gains.sort_by(|a, b| (b.0 / b.1).total_cmp(&(a.0 / a.1)));
+        let (mut bound, mut room) = (0.0, left);
+        for (gain, cost) in gains {
+            if cost <= room {
+                bound += gain;
+                room -= cost;
+            } else {
+                return bound + gain * room / cost;
+            }
+        }
+        bound
+    }
+
     fn visit(&mut self, depth: usize, spent: f64, value: f64) {
         self.nodes += 1;
         if self.nodes > NODE_LIMIT {
@@ -162,13 +191,7 @@ impl Search<'_> {
             return;
         };
         let left = self.budget - spent;
-        let bound: f64 = self.order[depth..]
-            .iter()
-            .map(|&j| &self.items[j])
-            .filter(|item| item.cost <= left + EPS)
-            .map(|item| (marginal(self.base, &self.factor, item) - item.cost).max(0.0))
-            .sum();
-        if value + bound <= self.best_value + EPS {
+        if value + self.bound(depth, left) <= self.best_value + EPS {
             return;
         }
         let item = &self.items[i];
@@ -282,6 +305,38 @@ mod tests {
                 (2, LeftOut::OverBudget),
                 (3, LeftOut::Needs(2))
             ]
+        );
+    }
+
+    #[test]
+    fn forty_independent_items_under_a_tight_budget_are_solved_exactly() {
+        let base: Vec<f64> = (0..40)
+            .map(|i| 10_000.0 + 1_000.0 * f64::from(i % 7))
+            .collect();
+        let items: Vec<Item> = (0..40)
+            .map(|i| {
+                let cost = 1_000.0 + 137.0 * f64::from((i * 13) % 17);
+                item(cost, &[], &[(i as usize, 0.5 + 0.01 * f64::from(i % 11))])
+            })
+            .collect();
+        let choice = choose(&base, &items, 20_000.0);
+        assert!(choice.exact);
+        let cost: f64 = choice.order.iter().map(|&i| items[i].cost).sum();
+        assert!(cost <= 20_000.0);
+        // Distinct scenarios make gains additive: a 0/1 knapsack over whole costs is the oracle.
+        let mut best = vec![0.0f64; 20_001];
+        for (i, it) in items.iter().enumerate() {
+            let gain = base[i] * (1.0 - it.effects[0].1) - it.cost;
+            let c = it.cost as usize;
+            for room in (c..=20_000).rev() {
+                best[room] = best[room].max(best[room - c] + gain);
+            }
+        }
+        let got = value(&base, &items, &choice.order);
+        assert!(
+            (got - best[20_000]).abs() < 1e-6,
+            "{got} vs {}",
+            best[20_000]
         );
     }
 

@@ -74,7 +74,7 @@ impl Remaining {
 }
 
 impl Scenario {
-    /// The exact mean annual loss: E[loss events] × (E[primary] + E[probability]·E[secondary]).
+    /// The exact mean annual loss: `E[loss events] × (E[primary] + E[probability]·E[secondary])`.
     pub fn mean_annual_loss(&self) -> f64 {
         let rate = match self.frequency {
             Frequency::ThreatEvents { tef, vulnerability } => tef.mean() * vulnerability.mean(),
