@@ -129,10 +129,12 @@ pub struct NotFunded {
     pub sentence: String,
 }
 
-/// What the runs share: prepared scenarios and where their random numbers come from.
+/// What the runs share: the model, scenario positions by id, and the progress counter.
+///
+/// Simulators (with their quantile tables) are built when a run needs them and dropped after,
+/// so memory does not grow with the number of scenarios.
 struct Runner<'a> {
     model: &'a Model,
-    sims: Vec<YearSimulator>,
     index: HashMap<&'a str, usize>,
     progress: &'a Progress,
 }
@@ -142,12 +144,16 @@ impl Runner<'_> {
         Stream::new(self.model.seed, scenario as u64)
     }
 
+    fn simulator(&self, scenario: usize) -> YearSimulator {
+        self.model.scenarios[scenario].simulator()
+    }
+
     /// Mean annual loss of one scenario with some effect (the same random numbers as its base run).
     fn mean(&self, scenario: usize, remaining: Remaining) -> Result<f64, Cancelled> {
         let trials = self.model.trials as usize;
         engine::mean(
             trials,
-            &self.sims[scenario],
+            &self.simulator(scenario),
             self.stream(scenario),
             remaining,
             self.progress,
@@ -179,7 +185,6 @@ impl Model {
         progress.expect(self.trials * (self.scenarios.len() + effects) as u64);
         let runner = Runner {
             model: self,
-            sims: self.scenarios.par_iter().map(|s| s.simulator()).collect(),
             index: self
                 .scenarios
                 .iter()
@@ -194,9 +199,12 @@ impl Model {
             p.members.iter().for_each(|&m| in_portfolio[m] = true);
         }
         let mut total = self.portfolio.as_ref().map(|_| vec![0.0; n]);
-        let fill = |i: usize, out: &mut [f64]| match runner.sims.get(i) {
-            Some(sim) => engine::fill(out, sim, runner.stream(i), Remaining::NONE, progress),
-            None => Ok(()),
+        let fill = |i: usize, out: &mut [f64]| {
+            if i == self.scenarios.len() {
+                return Ok(());
+            }
+            let sim = runner.simulator(i);
+            engine::fill(out, &sim, runner.stream(i), Remaining::NONE, progress)
         };
         // Scenario i is summarised (one core) while scenario i + 1 is simulated (all cores).
         let (mut losses, mut next) = (vec![0.0; n], vec![0.0; n]);
