@@ -26,6 +26,9 @@ pub const MAX_SCENARIOS: usize = 5_000;
 pub const MAX_CONTROLS: usize = 40;
 
 /// A checked model, ready to run.
+///
+/// Build it with [`Model::from_json`]. A model built by hand must pass the same checks (estimates
+/// free of `problems`, ids that exist, requirements without cycles), or [`Model::run`] may panic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     /// Currency code used in the funding plan's sentences (for example `EUR`).
