@@ -130,6 +130,13 @@ impl LognormalTable {
             let (a, b) = (self.values[i], self.values[i + 1]);
             return a + (b - a) * within;
         }
+        self.curved(i, within)
+    }
+
+    /// A draw outside the flat intervals (kept out of line so the common case inlines).
+    #[cold]
+    #[inline(never)]
+    fn curved(&self, i: usize, within: f64) -> f64 {
         if i == 0 || i == KNOTS - 1 {
             let u = (i as f64 + within) / KNOTS as f64;
             return (self.mu + self.sigma * Normal::standard().inverse_cdf(u)).exp();
