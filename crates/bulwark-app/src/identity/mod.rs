@@ -1,4 +1,5 @@
 //! Identity: people, the accounts they hold on each system, identity findings and access reviews.
 
 pub mod api;
+pub mod ldap;
 pub mod people;
