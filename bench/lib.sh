@@ -57,15 +57,16 @@ need() { # need COMMAND PACKAGE
   command -v "$1" >/dev/null 2>&1 || die "$1 is missing after installing $2"
 }
 
-# One release build (skipped with BENCH_SKIP_BUILD=1 when target/release/bulwark is current,
-# or BENCH_BIN=PATH to measure another binary, e.g. a debug build while editing these scripts).
+# One release build into $CARGO_TARGET_DIR (default target/), where BIN is then found; skipped
+# with BENCH_SKIP_BUILD=1 when that binary is current, or BENCH_BIN=PATH to measure another
+# binary (e.g. a debug build while editing these scripts).
 build_release() {
   if [[ -n "${BENCH_BIN:-}" || "${BENCH_SKIP_BUILD:-0}" == 1 ]]; then
     [[ -x "$BIN" ]] || die "no binary at $BIN"
-    say "using existing $BIN (BENCH_BIN / BENCH_SKIP_BUILD)"
+    say "using existing $BIN (BENCH_BIN / BENCH_SKIP_BUILD), built $(date -u -r "$BIN" +%Y-%m-%dT%H:%M:%SZ)"
     return
   fi
-  say "cargo build --release -p bulwark"
+  say "cargo build --release -p bulwark (target dir: ${CARGO_TARGET_DIR:-target})"
   (cd "$repo_root" && cargo build --release -p bulwark) || die "release build failed"
 }
 

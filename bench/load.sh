@@ -15,12 +15,14 @@
 #    subject to the browser-session MFA gate);
 # 4. the server is started, warmed up with a 3 s wrk run (not reported), then measured:
 #      wrk -t2 -c64 -d30s --latency -H "Authorization: Bearer …" URL
-#    and its VmRSS is read after the run; then a 10 s single-connection run (a diagnostic,
-#    not a target) shows the service time of one request without queueing.
+#    and its VmRSS is read after the run, with the load average before and after it (the
+#    machine may be shared); then a 10 s single-connection run (a diagnostic, not a target)
+#    shows the service time of one request without queueing.
 #
 # Targets: p99 < 20 ms, zero errors (socket errors or non-2xx/3xx answers).
 # Knobs: USERS (10000), DURATION (30s), CONNECTIONS (64), THREADS (2), BENCH_NO_PG=1,
-#        BENCH_SKIP_BUILD=1, BENCH_KEEP=1 (keep the temp dir with logs and raw wrk output).
+#        BENCH_SKIP_BUILD=1, BENCH_BIN=PATH, CARGO_TARGET_DIR (where the release binary is
+#        built and looked for), BENCH_KEEP=1 (keep the temp dir with logs and raw wrk output).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -117,8 +119,12 @@ run() {
 
   wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -H "Authorization: Bearer $token" \
     "http://127.0.0.1:$port$PATH_Q" >/dev/null
+  # The machine is shared: the load average before and after the run says how busy it was.
+  local load_before load_after
+  load_before="$(cut -d' ' -f1 /proc/loadavg)"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
     -H "Authorization: Bearer $token" "http://127.0.0.1:$port$PATH_Q" | tee "$BENCH_TMP/$name-wrk.txt" >&2
+  load_after="$(cut -d' ' -f1 /proc/loadavg)"
   local rss
   rss="$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$pid/status")"
   # Diagnostic, not a target: the latency of one request at a time (service time without
@@ -128,9 +134,10 @@ run() {
   kill "$pid"
   wait "$pid" || true
   python3 - "$name" "$BENCH_TMP/$name-wrk.txt" "$P99_TARGET_MS" "$rss" \
-    "$BENCH_TMP/$name-wrk-c1.txt" <<'EOF'
+    "$BENCH_TMP/$name-wrk-c1.txt" "$load_before" "$load_after" <<'EOF'
 import re, sys
 name, f, target, rss = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+load_before, load_after = sys.argv[6], sys.argv[7]
 t = open(f).read()
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s|m)", v)
@@ -151,7 +158,8 @@ c1_p50 = ms(re.search(r"^\s+50%\s+(\S+)", c1, re.M).group(1))
 c1_p99 = ms(re.search(r"^\s+99%\s+(\S+)", c1, re.M).group(1))
 print(f"{name}: {rps:.0f} requests/s ({total} requests), p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
       f"errors {errors} (non-2xx/3xx {non2xx}, socket {sock}), RSS after run {rss} MiB: "
-      f"{'MET' if ok else 'MISSED'} (target p99 < {target:.0f} ms, zero errors)")
+      f"{'MET' if ok else 'MISSED'} (target p99 < {target:.0f} ms, zero errors); "
+      f"load average {load_before} before, {load_after} after")
 print(f"{name}:   diagnostic, 1 connection for 10 s: {c1_rps:.0f} requests/s, p50 {c1_p50:.2f} ms, "
       f"p99 {c1_p99:.2f} ms")
 EOF

@@ -1,6 +1,8 @@
 //! Who is calling: resolved once per request from a bearer token or the session cookie, then
 //! checked against CSRF rules for state-changing requests.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -9,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use bulwark_core::Role;
 
 use super::sessions::{self, SessionRow};
-use super::tokens;
+use super::tokens::{self, TokenCache};
 use super::users::{self, UserRow};
 use crate::app::AppState;
 use crate::audit_log::Actor;
@@ -93,10 +95,31 @@ fn unsafe_method(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The state of [`resolve`]: the application and this server's cache of token look-ups.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    app: AppState,
+    tokens: Arc<TokenCache>,
+}
+
+impl Resolver {
+    /// A resolver with an empty token cache.
+    pub fn new(app: AppState) -> Self {
+        Resolver {
+            app,
+            tokens: Arc::default(),
+        }
+    }
+}
+
 /// Resolves the caller, enforces CSRF on state-changing browser requests, and puts the
 /// [`Identity`] (or [`PendingMfa`]) and the state into the request's extensions.
-pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
-    match resolve_inner(&app, &mut req).await {
+pub async fn resolve(
+    State(Resolver { app, tokens }): State<Resolver>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match resolve_inner(&app, &tokens, &mut req).await {
         Ok(()) => {}
         Err(e) => return e.into_response(),
     }
@@ -130,7 +153,11 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
     next.run(req).await
 }
 
-async fn resolve_inner(app: &AppState, req: &mut Request) -> Result<(), AppError> {
+async fn resolve_inner(
+    app: &AppState,
+    cache: &TokenCache,
+    req: &mut Request,
+) -> Result<(), AppError> {
     let now = app.clock.now();
     if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
         let secret = auth
@@ -140,11 +167,10 @@ async fn resolve_inner(app: &AppState, req: &mut Request) -> Result<(), AppError
             .ok_or(AppError::Unauthenticated)?
             .trim()
             .to_string();
-        let mut conn = app.db.read().await?;
-        let (bearer, user) = tokens::authenticate(&mut conn.h(), now, &secret)
+        let (bearer, user) = cache
+            .authenticate(&app.db, now, &secret)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        drop(conn);
         if bearer.stale {
             let mut tx = app.db.begin().await?;
             tokens::touch(&mut tx.h(), now, &bearer.token_id).await?;

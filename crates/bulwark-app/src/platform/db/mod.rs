@@ -14,6 +14,7 @@ pub mod schema;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
@@ -29,6 +30,21 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a
 
 /// A database error with the context of what was being done.
 pub type DbError = sqlx::Error;
+
+/// Writes this process has finished: committed transactions and statements run outside one.
+static LOCAL_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// A number that changes whenever this process has written to any database. An in-process
+/// cache of rows reads it before querying and drops what it holds when it has changed, so a
+/// change made here (a revoked token, a disabled account) is seen at once. Writes by other
+/// processes are not counted: such caches must also expire.
+pub fn local_writes() -> u64 {
+    LOCAL_WRITES.load(Ordering::Acquire)
+}
+
+fn note_write() {
+    LOCAL_WRITES.fetch_add(1, Ordering::AcqRel);
+}
 
 /// Which backend is connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +91,11 @@ impl Db {
             .max_connections(1)
             .connect_with(opts.clone())
             .await?;
-        // Each SQLite connection runs on its own thread; more readers than about twice the
-        // cores only adds context switches (measured in docs/BENCHMARKS.md).
+        // Each SQLite connection runs on its own thread, and the threads share SQLite's global
+        // allocator lock: one reader per core gave fewer context switches and less CPU per
+        // request than two per core (measured in docs/BENCHMARKS.md).
         let readers =
-            std::thread::available_parallelism().map_or(4, |n| (n.get() as u32 * 2).clamp(2, 8));
+            std::thread::available_parallelism().map_or(4, |n| (n.get() as u32).clamp(2, 8));
         let read = SqlitePoolOptions::new()
             .max_connections(readers)
             .connect_with(opts.read_only(true))
@@ -229,12 +246,14 @@ impl Tx {
         }
     }
 
-    /// Commits.
+    /// Commits, then counts the write (see [`local_writes`]).
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
-        }
+        }?;
+        note_write();
+        Ok(())
     }
 }
 
@@ -253,7 +272,8 @@ impl Handle<'_> {
         }
     }
 
-    /// Runs a statement; returns the number of rows it changed.
+    /// Runs a statement; returns the number of rows it changed. Counted as a write once done
+    /// (see [`local_writes`]; inside a transaction the commit counts again).
     ///
     /// The query methods build the SQL first and return a boxed `Send` future: that pins down
     /// the connection's lifetime, which async functions generic over it cannot always prove
@@ -266,19 +286,21 @@ impl Handle<'_> {
             Handle::Sqlite(c) => {
                 let (sql, v) = q.build(SqliteQueryBuilder);
                 Box::pin(async move {
-                    Ok(sqlx::query_with(&sql, bind::sqlite(v)?)
+                    let r = sqlx::query_with(&sql, bind::sqlite(v)?)
                         .execute(&mut **c)
-                        .await?
-                        .rows_affected())
+                        .await?;
+                    note_write();
+                    Ok(r.rows_affected())
                 })
             }
             Handle::Postgres(c) => {
                 let (sql, v) = q.build(PostgresQueryBuilder);
                 Box::pin(async move {
-                    Ok(sqlx::query_with(&sql, bind::postgres(v)?)
+                    let r = sqlx::query_with(&sql, bind::postgres(v)?)
                         .execute(&mut **c)
-                        .await?
-                        .rows_affected())
+                        .await?;
+                    note_write();
+                    Ok(r.rows_affected())
                 })
             }
         }
@@ -339,19 +361,20 @@ impl Handle<'_> {
         self.fetch_optional(q).await?.ok_or(DbError::RowNotFound)
     }
 
-    /// Runs SQL text without parameters (schema statements, backend-specific maintenance).
+    /// Runs SQL text without parameters (schema statements, backend-specific maintenance); counted
+    /// as a write like [`Handle::execute`].
     pub fn execute_raw<'a>(&'a mut self, sql: &str) -> BoxFuture<'a, Result<(), DbError>> {
         let sql = sql.to_string();
         match self {
             Handle::Sqlite(c) => Box::pin(async move {
-                sqlx::Executor::execute(&mut **c, sql.as_str())
-                    .await
-                    .map(|_| ())
+                sqlx::Executor::execute(&mut **c, sql.as_str()).await?;
+                note_write();
+                Ok(())
             }),
             Handle::Postgres(c) => Box::pin(async move {
-                sqlx::Executor::execute(&mut **c, sql.as_str())
-                    .await
-                    .map(|_| ())
+                sqlx::Executor::execute(&mut **c, sql.as_str()).await?;
+                note_write();
+                Ok(())
             }),
         }
     }

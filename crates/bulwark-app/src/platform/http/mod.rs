@@ -56,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(crate::web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(
-            state.clone(),
+            crate::access::identity::Resolver::new(state.clone()),
             crate::access::identity::resolve,
         ))
         // Extractors (JSON, forms) stop at `max_body_bytes`; import handlers read the raw body
