@@ -91,11 +91,10 @@ impl Db {
             .max_connections(1)
             .connect_with(opts.clone())
             .await?;
-        // Each SQLite connection runs on its own thread, and the threads share SQLite's global
-        // allocator lock: one reader per core gave fewer context switches and less CPU per
-        // request than two per core (measured in docs/BENCHMARKS.md).
+        // Each SQLite connection runs on its own thread; two readers per core measured best
+        // (docs/BENCHMARKS.md: fewer starve the reads, more only add context switches).
         let readers =
-            std::thread::available_parallelism().map_or(4, |n| (n.get() as u32).clamp(2, 8));
+            std::thread::available_parallelism().map_or(4, |n| (n.get() as u32 * 2).clamp(2, 8));
         let read = SqlitePoolOptions::new()
             .max_connections(readers)
             .connect_with(opts.read_only(true))
