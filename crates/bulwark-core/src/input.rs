@@ -56,6 +56,59 @@ impl InputProblem {
     }
 }
 
+/// At most this many problems are returned; the last one then says how many more there were.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// Problems collected over a whole input, capped at [`MAX_PROBLEMS`]: beyond the cap they are
+/// only counted, and the list ends with "… and N more problems".
+#[derive(Debug, Default)]
+pub struct Problems {
+    list: Vec<InputProblem>,
+    more: u64,
+}
+
+impl Problems {
+    /// Records a problem (counted only, once the list is full).
+    pub fn push(&mut self, p: InputProblem) {
+        if self.list.len() < MAX_PROBLEMS - 1 {
+            self.list.push(p);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// No problem so far.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// How many problems were found, kept or only counted.
+    pub fn count(&self) -> u64 {
+        self.list.len() as u64 + self.more
+    }
+
+    /// Every kept problem, the last one counting those left out.
+    pub fn into_vec(mut self) -> Vec<InputProblem> {
+        if self.more > 0 {
+            let s = if self.more == 1 { "" } else { "s" };
+            self.list.push(InputProblem::whole(format!(
+                "… and {} more problem{s}",
+                self.more
+            )));
+        }
+        self.list
+    }
+
+    /// `ok` when nothing was wrong, else every problem.
+    pub fn finish<T>(self, ok: T) -> Result<T, Vec<InputProblem>> {
+        if self.is_empty() {
+            Ok(ok)
+        } else {
+            Err(self.into_vec())
+        }
+    }
+}
+
 impl std::fmt::Display for InputProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut wrote = false;
@@ -93,5 +146,19 @@ mod tests {
             "components[3], field `version`: is missing"
         );
         assert_eq!(InputProblem::whole("is empty").to_string(), "is empty");
+    }
+
+    #[test]
+    fn problems_are_capped_with_a_count_of_the_rest() {
+        let mut p = Problems::default();
+        assert_eq!(p.count(), 0);
+        for i in 0..1500 {
+            p.push(InputProblem::at_line(i, None, "bad"));
+        }
+        assert_eq!(p.count(), 1500);
+        let list = p.finish(()).unwrap_err();
+        assert_eq!(list.len(), MAX_PROBLEMS);
+        assert_eq!(list[MAX_PROBLEMS - 1].message, "… and 501 more problems");
+        assert_eq!(Problems::default().finish(7), Ok(7));
     }
 }

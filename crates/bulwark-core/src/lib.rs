@@ -14,5 +14,5 @@ pub mod timestamp;
 pub mod validate;
 
 pub use access::{Access, Area, Permission, Role};
-pub use input::InputProblem;
+pub use input::{InputProblem, Problems};
 pub use timestamp::Timestamp;

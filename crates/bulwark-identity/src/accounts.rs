@@ -16,11 +16,11 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use bulwark_core::InputProblem;
 use bulwark_core::validate::{Email, FieldError};
+use bulwark_core::{InputProblem, Problems};
 
 use crate::records::AccountRecord;
-use crate::table::{Problems, Table};
+use crate::table::{Table, field_problem};
 use crate::values::{add_group, boolean, instant, keep, optional};
 
 const COLUMNS: &[&str] = &[
@@ -75,7 +75,9 @@ pub fn read_accounts<R: Read>(
         }
         match account {
             Some(a) if errors.is_empty() && problems.is_empty() => sink(a),
-            _ => errors.into_iter().for_each(|e| problems.field(line, e)),
+            _ => errors
+                .into_iter()
+                .for_each(|e| field_problem(&mut problems, line, e)),
         }
     }
     problems.finish(AccountsSummary {

@@ -15,11 +15,11 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use bulwark_core::InputProblem;
 use bulwark_core::validate::{self, Email, FieldError};
+use bulwark_core::{InputProblem, Problems};
 
 use crate::records::{PersonRecord, PersonStatus};
-use crate::table::{Problems, Table};
+use crate::table::{Table, field_problem};
 use crate::values::{iso_date, keep, optional};
 
 const COLUMNS: &[&str] = &[
@@ -92,7 +92,9 @@ pub fn read_people<R: Read>(
         match person {
             Ok(p) if problems.is_empty() => sink(p),
             Ok(_) => {}
-            Err(errors) => errors.into_iter().for_each(|e| problems.field(line, e)),
+            Err(errors) => errors
+                .into_iter()
+                .for_each(|e| field_problem(&mut problems, line, e)),
         }
     }
     managers.retain(|(_, m)| !emails.contains_key(m));

@@ -3,54 +3,13 @@
 
 use std::io::Read;
 
-use bulwark_core::InputProblem;
 use bulwark_core::validate::FieldError;
+use bulwark_core::{InputProblem, Problems};
 use csv::{ByteRecord, ErrorKind};
 
-/// At most this many problems are returned; the last one then says how many more there were.
-const MAX_PROBLEMS: usize = 1000;
-
-/// Problems collected over a whole file, capped at [`MAX_PROBLEMS`].
-#[derive(Debug, Default)]
-pub(crate) struct Problems {
-    list: Vec<InputProblem>,
-    more: u64,
-}
-
-impl Problems {
-    /// Records a problem (counted only, once the list is full).
-    pub(crate) fn push(&mut self, p: InputProblem) {
-        if self.list.len() < MAX_PROBLEMS - 1 {
-            self.list.push(p);
-        } else {
-            self.more += 1;
-        }
-    }
-
-    /// Records a value's problem on a line.
-    pub(crate) fn field(&mut self, line: u64, e: FieldError) {
-        self.push(InputProblem::at_line(line, Some(&e.field), e.message));
-    }
-
-    /// No problem so far.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// `ok` when nothing was wrong, else every problem (the last one counting those left out).
-    pub(crate) fn finish<T>(mut self, ok: T) -> Result<T, Vec<InputProblem>> {
-        if self.list.is_empty() {
-            return Ok(ok);
-        }
-        if self.more > 0 {
-            let s = if self.more == 1 { "" } else { "s" };
-            self.list.push(InputProblem::whole(format!(
-                "… and {} more problem{s}",
-                self.more
-            )));
-        }
-        Err(self.list)
-    }
+/// Records a value's problem on a line.
+pub(crate) fn field_problem(problems: &mut Problems, line: u64, e: FieldError) {
+    problems.push(InputProblem::at_line(line, Some(&e.field), e.message));
 }
 
 /// A CSV file with a header naming (at least) the expected columns, in any order.
@@ -350,16 +309,5 @@ mod tests {
         assert_eq!(p[0].line, Some(2));
         assert!(p[0].message.contains("1 fields"), "{p:?}");
         assert_eq!((p[1].line, p[1].field.as_deref()), (Some(3), Some("a")));
-    }
-
-    #[test]
-    fn problems_are_capped_with_a_count() {
-        let mut p = Problems::default();
-        for i in 0..1500 {
-            p.push(InputProblem::at_line(i, None, "bad"));
-        }
-        let list = p.finish(()).unwrap_err();
-        assert_eq!(list.len(), MAX_PROBLEMS);
-        assert_eq!(list[MAX_PROBLEMS - 1].message, "… and 501 more problems");
     }
 }

@@ -4,12 +4,9 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use bulwark_core::InputProblem;
+use bulwark_core::{InputProblem, Problems};
 
 use crate::{Component, Ecosystem, Format};
-
-/// At most this many problems are returned; the last one then says how many more there were.
-pub(crate) const MAX_PROBLEMS: usize = 1000;
 
 /// What a read file held, once it is read without problems.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,8 +50,7 @@ pub(crate) struct About {
 pub(crate) struct Output<'s> {
     sink: &'s mut dyn FnMut(Component) -> ControlFlow<()>,
     seen: HashSet<(Ecosystem, String, String)>,
-    problems: Vec<InputProblem>,
-    more_problems: u64,
+    problems: Problems,
     components: u64,
     duplicates: u64,
     skipped: u64,
@@ -67,8 +63,7 @@ impl<'s> Output<'s> {
         Output {
             sink,
             seen: HashSet::new(),
-            problems: Vec::new(),
-            more_problems: 0,
+            problems: Problems::default(),
             components: 0,
             duplicates: 0,
             skipped: 0,
@@ -101,16 +96,12 @@ impl<'s> Output<'s> {
 
     /// Records a problem (only counted once the list is full).
     pub(crate) fn problem(&mut self, p: InputProblem) {
-        if self.problems.len() < MAX_PROBLEMS - 1 {
-            self.problems.push(p);
-        } else {
-            self.more_problems += 1;
-        }
+        self.problems.push(p);
     }
 
     /// How many problems were found so far.
     pub(crate) fn problem_count(&self) -> u64 {
-        self.problems.len() as u64 + self.more_problems
+        self.problems.count()
     }
 
     /// Whether the sink asked to stop.
@@ -119,19 +110,12 @@ impl<'s> Output<'s> {
     }
 
     /// The summary, or every problem found, or `Stopped`.
-    pub(crate) fn finish(mut self, format: Format, about: About) -> Result<Summary, ReadError> {
+    pub(crate) fn finish(self, format: Format, about: About) -> Result<Summary, ReadError> {
         if self.stopped {
             return Err(ReadError::Stopped);
         }
         if !self.problems.is_empty() {
-            if self.more_problems > 0 {
-                let s = if self.more_problems == 1 { "" } else { "s" };
-                self.problems.push(InputProblem::whole(format!(
-                    "… and {} more problem{s}",
-                    self.more_problems
-                )));
-            }
-            return Err(ReadError::Invalid(self.problems));
+            return Err(ReadError::Invalid(self.problems.into_vec()));
         }
         Ok(Summary {
             format,
@@ -146,6 +130,8 @@ impl<'s> Output<'s> {
 
 #[cfg(test)]
 mod tests {
+    use bulwark_core::input::MAX_PROBLEMS;
+
     use super::*;
 
     fn c(name: &str, version: &str) -> Component {

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::http::json::Json;
-use crate::platform::http::page::{Page, limit, page};
+use crate::platform::http::page::{Page, after, limit, page};
 use crate::platform::http::query::Query;
 use crate::platform::mail::{self, Mail};
 
@@ -99,11 +99,7 @@ pub async fn list_users(
         })?),
         None => None,
     };
-    let after = match &q.cursor {
-        Some(c) => Some(Cursor::decode(c).map_err(|e| AppError::field("cursor", e.to_string()))?)
-            .map(|c| (c.key, c.id)),
-        None => None,
-    };
+    let after = after(q.cursor.as_deref())?;
     let sort = q.sort.unwrap_or_default();
     let filter = UserFilter {
         role,

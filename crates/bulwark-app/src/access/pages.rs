@@ -937,13 +937,7 @@ async fn users_list(
         Some(r) => Some(Role::parse(r).ok_or_else(|| AppError::field("role", "is not a role"))?),
         None => None,
     };
-    let after = match param(&q, "cursor") {
-        Some(c) => {
-            let c = Cursor::decode(&c).map_err(|e| AppError::field("cursor", e.to_string()))?;
-            Some((c.key, c.id))
-        }
-        None => None,
-    };
+    let after = crate::platform::http::page::after(param(&q, "cursor").as_deref())?;
     let first_page = after.is_none();
     let filter = UserFilter {
         role,

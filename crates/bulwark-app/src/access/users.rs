@@ -245,7 +245,7 @@ pub async fn list(
         q.and_where(Expr::col(Alias::new("status")).eq(s.as_str()));
     }
     if let Some(text) = &filter.q {
-        let pat = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let pat = crate::platform::db::contains_pattern(text);
         q.and_where(
             Expr::col(Alias::new("email"))
                 .like(pat.clone())

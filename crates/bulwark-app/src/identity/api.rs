@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult, Problem};
 use crate::platform::http::json::Json;
-use crate::platform::http::page::{Page, limit, page};
+use crate::platform::http::page::{Page, after, limit, page};
 use crate::platform::http::query::Query;
 
 /// The routes.
@@ -57,15 +57,7 @@ pub async fn list_people(
     {
         return Err(AppError::field("status", "must be active or leaver"));
     }
-    let after = q
-        .cursor
-        .as_deref()
-        .map(|c| {
-            Cursor::decode(c)
-                .map(|c| (c.key, c.id))
-                .map_err(|e| AppError::field("cursor", e.to_string()))
-        })
-        .transpose()?;
+    let after = after(q.cursor.as_deref())?;
     let f = PersonFilter {
         status: q.status.clone(),
         department: q.department.clone().filter(|d| !d.is_empty()),

@@ -96,7 +96,7 @@ pub async fn list(
         q.and_where(Expr::col(Alias::new("department")).eq(d.as_str()));
     }
     if let Some(text) = &f.q {
-        let pat = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let pat = crate::platform::db::contains_pattern(text);
         q.and_where(
             Expr::col(Alias::new("email"))
                 .like(pat.clone())
@@ -140,38 +140,24 @@ pub struct NewPerson {
     pub leave_date: Option<String>,
 }
 
+/// A field's trimmed text, none when absent or blank.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// Checks a hand-entered person into the record the HR import would produce.
 pub fn check(n: &NewPerson) -> Result<PersonRecord, AppError> {
     let mut errs: Vec<FieldError> = Vec::new();
     let mut keep = |r: Result<String, FieldError>| r.map_err(|e| errs.push(e)).ok();
     let name = keep(validate::label("name", &n.name, 200));
     let email = keep(Email::parse("email", &n.email).map(|e| e.as_str().to_string()));
-    let employee_id = n
-        .employee_id
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .and_then(|s| keep(validate::label("employee_id", s, 100)));
-    let department = keep(validate::label(
-        "department",
-        n.department.as_deref().unwrap_or("-"),
-        200,
-    ))
-    .map(|d| if d == "-" { String::new() } else { d });
-    let manager_email = n
-        .manager_email
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
+    let employee_id =
+        given(&n.employee_id).and_then(|s| keep(validate::label("employee_id", s, 100)));
+    let department = given(&n.department).and_then(|s| keep(validate::label("department", s, 200)));
+    let manager_email = given(&n.manager_email)
         .and_then(|s| keep(Email::parse("manager_email", s).map(|e| e.as_str().to_string())));
-    let start = n
-        .start_date
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .and_then(|s| keep(date("start_date", s)));
-    let leave = n
-        .leave_date
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .and_then(|s| keep(date("leave_date", s)));
+    let start = given(&n.start_date).and_then(|s| keep(date("start_date", s)));
+    let leave = given(&n.leave_date).and_then(|s| keep(date("leave_date", s)));
     let status = PersonStatus::parse(n.status.as_deref().unwrap_or("active"));
     if status.is_none() {
         errs.push(FieldError::new("status", "must be active or leaver"));

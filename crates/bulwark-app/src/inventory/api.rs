@@ -22,7 +22,7 @@ use crate::identity::people;
 use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult, Problem};
 use crate::platform::http::json::Json;
-use crate::platform::http::page::{Page, limit, page};
+use crate::platform::http::page::{Page, after, limit, page};
 use crate::platform::http::query::Query;
 
 /// The routes.
@@ -100,17 +100,6 @@ pub struct AssetQuery {
     pub limit: Option<u64>,
 }
 
-fn after(cursor: &Option<String>) -> AppResult<Option<(String, String)>> {
-    cursor
-        .as_deref()
-        .map(|c| {
-            Cursor::decode(c)
-                .map(|c| (c.key, c.id))
-                .map_err(|e| AppError::field("cursor", e.to_string()))
-        })
-        .transpose()
-}
-
 /// Turns the query into a filter, checking each value.
 pub async fn filter_of(app: &AppState, q: &AssetQuery) -> AppResult<AssetFilter> {
     let mut errs = Vec::new();
@@ -168,7 +157,7 @@ pub async fn list_assets(
     let lim = limit(q.limit)?;
     let f = filter_of(&app, &q).await?;
     let sort = q.sort.unwrap_or_default();
-    let rows = assets::list(&app.db, &f, sort, after(&q.cursor)?, lim + 1).await?;
+    let rows = assets::list(&app.db, &f, sort, after(q.cursor.as_deref())?, lim + 1).await?;
     Ok(axum::Json(page(rows, lim, |a| {
         Cursor {
             key: sort.key(a),
@@ -330,7 +319,14 @@ pub async fn list_software(
     assets::by_id(&mut app.db.read().await?.h(), &aid)
         .await?
         .ok_or(AppError::NotFound)?;
-    let rows = software::list(&app.db, &aid, q.q.as_deref(), after(&q.cursor)?, lim + 1).await?;
+    let rows = software::list(
+        &app.db,
+        &aid,
+        q.q.as_deref(),
+        after(q.cursor.as_deref())?,
+        lim + 1,
+    )
+    .await?;
     Ok(axum::Json(page(rows, lim, |c| {
         Cursor {
             key: c.name.clone(),

@@ -297,7 +297,7 @@ pub async fn list(
         q.and_where(Expr::col(col("tags")).like(format!("%{}%", serde_json::json!(t))));
     }
     if let Some(text) = &f.q {
-        let pat = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let pat = crate::platform::db::contains_pattern(text);
         q.and_where(
             sea_query::Func::lower(Expr::col(col("name")))
                 .like(pat.clone())

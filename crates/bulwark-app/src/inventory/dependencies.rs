@@ -324,12 +324,13 @@ pub async fn neighbourhood(
     max_nodes: usize,
 ) -> Result<Neighbourhood, DbError> {
     let all = edges(h).await?;
-    let mut keep: HashSet<String> = HashSet::from([asset_id.to_string()]);
+    let start = asset_id.to_string();
+    let mut keep: HashSet<String> = HashSet::from([start.clone()]);
     let mut truncated = false;
     for forward in [true, false] {
-        let mut frontier = vec![asset_id.to_string()];
+        let mut frontier: HashSet<&String> = HashSet::from([&start]);
         for _ in 0..depth {
-            let mut next = Vec::new();
+            let mut next = HashSet::new();
             for (a, b) in &all {
                 let (here, there) = if forward { (a, b) } else { (b, a) };
                 if frontier.contains(here) && !keep.contains(there) {
@@ -338,7 +339,7 @@ pub async fn neighbourhood(
                         continue;
                     }
                     keep.insert(there.clone());
-                    next.push(there.clone());
+                    next.insert(there);
                 }
             }
             frontier = next;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Extension;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{Method, StatusCode};
 use bulwark_core::cursor::Cursor;
@@ -154,11 +155,7 @@ async fn list(
         limit: None,
     };
     let filter = filter_of(&app, &q).await?;
-    let after = match &q.cursor {
-        Some(c) => Some(Cursor::decode(c).map_err(|e| AppError::field("cursor", e.to_string()))?)
-            .map(|c| (c.key, c.id)),
-        None => None,
-    };
+    let after = crate::platform::http::page::after(q.cursor.as_deref())?;
     let mut rows = assets::list(&app.db, &filter, AssetSort::Name, after, 51).await?;
     let more = rows.len() > 50;
     rows.truncate(50);
@@ -678,11 +675,27 @@ async fn create(
     Extension(id): Extension<Identity>,
     f: FormData,
 ) -> PageResult {
-    let errors = match input_of(&f) {
+    submit(&app, &id, None, &f).await
+}
+
+/// Creates (`asset_id` none) or changes an asset from the form; shows the form again with its
+/// errors when refused.
+async fn submit(
+    app: &AppState,
+    id: &Identity,
+    asset_id: Option<String>,
+    f: &FormData,
+) -> PageResult {
+    let errors = match input_of(f) {
         Err(e) => e,
         Ok(i) => {
+            let now = app.clock.now();
             let mut tx = app.db.begin().await?;
-            match assets::create(&mut tx, app.clock.now(), &id.actor(), &i).await {
+            let saved = match &asset_id {
+                None => assets::create(&mut tx, now, &id.actor(), &i).await,
+                Some(aid) => assets::update(&mut tx, now, &id.actor(), aid, &i).await,
+            };
+            match saved {
                 Ok(a) => {
                     tx.commit().await?;
                     return Ok(see_other(&format!("/inventory/assets/{}?done=saved", a.id)));
@@ -692,10 +705,10 @@ async fn create(
         }
     };
     form_page(
-        &app,
-        &id,
-        None,
-        form_values(&f),
+        app,
+        id,
+        asset_id,
+        form_values(f),
         errors,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
@@ -729,28 +742,7 @@ async fn save(
     Path(aid): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let errors = match input_of(&f) {
-        Err(e) => e,
-        Ok(i) => {
-            let mut tx = app.db.begin().await?;
-            match assets::update(&mut tx, app.clock.now(), &id.actor(), &aid, &i).await {
-                Ok(_) => {
-                    tx.commit().await?;
-                    return Ok(see_other(&format!("/inventory/assets/{aid}?done=saved")));
-                }
-                Err(e) => Errors::from_app(e, &FORM_FIELDS)?,
-            }
-        }
-    };
-    form_page(
-        &app,
-        &id,
-        Some(aid),
-        form_values(&f),
-        errors,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    submit(&app, &id, Some(aid), &f).await
 }
 
 /// `POST /inventory/assets/{id}/delete`.
@@ -819,6 +811,58 @@ async fn remove_dependency(
     Ok(see_other(&format!("{back}?done=saved#dependencies")))
 }
 
+/// Streams an uploaded file into the asset's software import.
+async fn import_field(
+    app: &AppState,
+    id: &Identity,
+    aid: &str,
+    asked: &str,
+    mut field: Field<'_>,
+) -> Result<(), AppError> {
+    let bad =
+        |e: MultipartError| AppError::BadRequest(format!("the upload could not be read: {e}"));
+    let name = field.file_name().unwrap_or("upload").to_string();
+    let head = field.chunk().await.map_err(bad)?.unwrap_or_default();
+    if head.is_empty() {
+        return Err(AppError::field("file", "choose a file to import"));
+    }
+    let format = software::choose_format(Some(asked), &name, &head)?;
+    // The multipart field borrows the request, so its chunks are handed to the importer's
+    // blocking reader through a channel.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(8);
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
+    let input = std::io::Read::chain(
+        std::io::Cursor::new(head),
+        super::api::body_reader(axum::body::Body::from_stream(stream)),
+    );
+    let pump = async move {
+        loop {
+            let chunk = match field.chunk().await {
+                Ok(Some(b)) => Ok(b),
+                Ok(None) => break,
+                Err(e) => Err(std::io::Error::other(e.to_string())),
+            };
+            let failed = chunk.is_err();
+            if tx.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+    };
+    let actor = id.actor();
+    let import = software::import(
+        &app.db,
+        app.clock.now(),
+        &actor,
+        aid,
+        Source { name, format },
+        input,
+        None,
+    );
+    let ((), imported) = tokio::join!(pump, import);
+    imported.map(|_| ())
+}
+
 /// `POST /inventory/assets/{id}/software-imports` (multipart: `format`, then `file`).
 async fn upload(
     State(app): State<AppState>,
@@ -826,76 +870,24 @@ async fn upload(
     Path(aid): Path<String>,
     mut form: Multipart,
 ) -> PageResult {
-    let bad = |e: axum::extract::multipart::MultipartError| {
+    let bad = |e: MultipartError| {
         PageError(AppError::BadRequest(format!(
             "the upload could not be read: {e}"
         )))
     };
     let mut asked = String::new();
-    let mut outcome = None;
-    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+    let mut outcome = Err(AppError::field("file", "choose a file to import"));
+    while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name() {
             Some("format") => asked = field.text().await.map_err(bad)?,
             Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_string();
-                let head = field.chunk().await.map_err(bad)?.unwrap_or_default();
-                if head.is_empty() {
-                    outcome = Some(Err(AppError::field("file", "choose a file to import")));
-                    break;
-                }
-                let format = match software::choose_format(Some(&asked), &name, &head) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        outcome = Some(Err(e));
-                        break;
-                    }
-                };
-                // The multipart field borrows the request, so its chunks are handed to the
-                // importer's blocking reader through a channel.
-                let (tx, rx) =
-                    tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(8);
-                let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-                    rx.recv().await.map(|b| (b, rx))
-                });
-                let input = std::io::Read::chain(
-                    std::io::Cursor::new(head),
-                    super::api::body_reader(axum::body::Body::from_stream(stream)),
-                );
-                let pump = async {
-                    loop {
-                        match field.chunk().await {
-                            Ok(Some(b)) => {
-                                if tx.send(Ok(b)).await.is_err() {
-                                    break;
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
-                                break;
-                            }
-                        }
-                    }
-                    drop(tx);
-                };
-                let actor = id.actor();
-                let import = software::import(
-                    &app.db,
-                    app.clock.now(),
-                    &actor,
-                    &aid,
-                    Source { name, format },
-                    input,
-                    None,
-                );
-                let ((), r) = tokio::join!(pump, import);
-                outcome = Some(r.map(|_| ()));
+                outcome = import_field(&app, &id, &aid, &asked, field).await;
                 break;
             }
             _ => {}
         }
     }
-    match outcome.unwrap_or_else(|| Err(AppError::field("file", "choose a file to import"))) {
+    match outcome {
         Ok(()) => Ok(see_other(&format!(
             "/inventory/assets/{aid}?done=imported#software"
         ))),

@@ -86,6 +86,20 @@ const COLUMNS: [&str; 8] = [
     "first_seen",
 ];
 
+/// The columns of `software_imports`, in `SoftwareImport` order.
+const IMPORT_COLUMNS: [&str; 10] = [
+    "id",
+    "asset_id",
+    "format",
+    "source",
+    "components",
+    "added",
+    "removed",
+    "changed",
+    "imported_at",
+    "actor",
+];
+
 /// Versions per `(ecosystem, name)`.
 type Versions = BTreeMap<(String, String), BTreeSet<String>>;
 
@@ -233,21 +247,7 @@ pub async fn import<R: Read + Send + 'static>(
     };
     let q = Query::insert()
         .into_table(Alias::new("software_imports"))
-        .columns(
-            [
-                "id",
-                "asset_id",
-                "format",
-                "source",
-                "components",
-                "added",
-                "removed",
-                "changed",
-                "imported_at",
-                "actor",
-            ]
-            .map(Alias::new),
-        )
+        .columns(IMPORT_COLUMNS.map(Alias::new))
         .values_panic([
             import.id.clone().into(),
             import.asset_id.clone().into(),
@@ -373,7 +373,7 @@ pub async fn list(
         .and_where(Expr::col(Alias::new("asset_id")).eq(asset_id))
         .to_owned();
     if let Some(t) = q_text.filter(|t| !t.is_empty()) {
-        let pat = format!("%{}%", t.to_lowercase().replace(['%', '_'], ""));
+        let pat = crate::platform::db::contains_pattern(t);
         q.and_where(sea_query::Func::lower(Expr::col(Alias::new("name"))).like(pat));
     }
     if let Some((key, id)) = after {
@@ -394,21 +394,7 @@ pub async fn list(
 /// The import history of an asset, newest first.
 pub async fn history(db: &Db, asset_id: &str, limit: u64) -> Result<Vec<SoftwareImport>, DbError> {
     let q = Query::select()
-        .columns(
-            [
-                "id",
-                "asset_id",
-                "format",
-                "source",
-                "components",
-                "added",
-                "removed",
-                "changed",
-                "imported_at",
-                "actor",
-            ]
-            .map(Alias::new),
-        )
+        .columns(IMPORT_COLUMNS.map(Alias::new))
         .from(Alias::new("software_imports"))
         .and_where(Expr::col(Alias::new("asset_id")).eq(asset_id))
         .order_by(Alias::new("imported_at"), Order::Desc)

@@ -3,15 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bulwark_core::InputProblem;
 use bulwark_core::validate::Email;
+use bulwark_core::{InputProblem, Problems};
 use bulwark_identity::AccountRecord;
 
 use super::LdapFetch;
 use super::syntax::{dn_key, filetime, generalized_time, group_name_of_dn, parse_dn};
-
-/// At most this many problems are returned; the last one then says how many more there were.
-const MAX_PROBLEMS: usize = 1000;
 
 /// The configured group names, lower-cased for comparison.
 #[derive(Debug)]
@@ -239,8 +236,7 @@ pub(super) struct Collected {
     accounts: Vec<AccountRecord>,
     /// Lower-cased username → the DN that has it.
     owners: HashMap<String, String>,
-    problems: Vec<InputProblem>,
-    more_problems: u64,
+    problems: Problems,
 }
 
 impl Collected {
@@ -253,7 +249,8 @@ impl Collected {
                         "the username `{}` is already used by `{owner}`",
                         account.username
                     );
-                    self.problem(InputProblem::in_record(dn, Some("uid"), message));
+                    self.problems
+                        .push(InputProblem::in_record(dn, Some("uid"), message));
                 }
                 None => {
                     self.owners
@@ -261,33 +258,16 @@ impl Collected {
                     self.accounts.push(account);
                 }
             },
-            Err(problems) => problems.into_iter().for_each(|p| self.problem(p)),
-        }
-    }
-
-    fn problem(&mut self, p: InputProblem) {
-        if self.problems.len() < MAX_PROBLEMS - 1 {
-            self.problems.push(p);
-        } else {
-            self.more_problems += 1;
+            Err(problems) => problems.into_iter().for_each(|p| self.problems.push(p)),
         }
     }
 
     pub(super) fn finish(mut self) -> LdapFetch {
-        match self.more_problems {
-            0 => {}
-            1 => self
-                .problems
-                .push(InputProblem::whole("… and 1 more problem")),
-            n => self
-                .problems
-                .push(InputProblem::whole(format!("… and {n} more problems"))),
-        }
         self.accounts
             .sort_by_cached_key(|a| (a.username.to_lowercase(), a.username.clone()));
         LdapFetch {
             accounts: self.accounts,
-            problems: self.problems,
+            problems: self.problems.into_vec(),
         }
     }
 }
@@ -295,6 +275,7 @@ impl Collected {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bulwark_core::input::MAX_PROBLEMS;
     use chrono::{DateTime, NaiveDateTime, Utc};
 
     fn attrs(pairs: &[(&str, &[&str])]) -> HashMap<String, Vec<String>> {

@@ -379,6 +379,12 @@ impl Handle<'_> {
     }
 }
 
+/// A case-insensitive "contains" pattern for `LIKE` against lower-cased columns. `%` and `_`
+/// are dropped from the text so that they cannot act as wildcards.
+pub fn contains_pattern(text: &str) -> String {
+    format!("%{}%", text.to_lowercase().replace(['%', '_'], ""))
+}
+
 /// Whether the error is a unique-constraint violation (to answer 409 instead of 500).
 pub fn is_unique_violation(e: &DbError) -> bool {
     matches!(e, DbError::Database(d) if d.is_unique_violation())

@@ -28,6 +28,18 @@ pub fn limit(requested: Option<u64>) -> Result<u64, AppError> {
     }
 }
 
+/// The position `(sort key, id)` after which a page starts, from a `cursor` parameter.
+pub fn after(cursor: Option<&str>) -> Result<Option<(String, String)>, AppError> {
+    cursor
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            bulwark_core::cursor::Cursor::decode(c)
+                .map(|c| (c.key, c.id))
+                .map_err(|e| AppError::field("cursor", e.to_string()))
+        })
+        .transpose()
+}
+
 /// Builds a page from `limit + 1` fetched rows: the extra row only says there is more.
 pub fn page<T>(mut rows: Vec<T>, limit: u64, cursor_of: impl Fn(&T) -> String) -> Page<T> {
     let more = rows.len() as u64 > limit;
