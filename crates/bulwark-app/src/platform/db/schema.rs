@@ -27,6 +27,13 @@ pub const TABLES: &[&str] = &[
     "asset_dependencies",
     "software_components",
     "software_imports",
+    "accounts",
+    "identity_imports",
+    "sod_rules",
+    "identity_exemptions",
+    "identity_findings",
+    "scim_groups",
+    "scim_tokens",
 ];
 
 /// Tables whose rows are not carried by an export (short-lived secrets and counters).

@@ -2,6 +2,7 @@
 
 mod m0001_platform;
 mod m0002_inventory;
+mod m0003_identity;
 
 use super::Backend;
 
@@ -26,5 +27,10 @@ pub const ALL: &[Migration] = &[
         version: 2,
         name: "inventory: people, assets, dependencies, software",
         up: m0002_inventory::up,
+    },
+    Migration {
+        version: 3,
+        name: "identity: accounts, imports, findings, exemptions, SoD rules, SCIM",
+        up: m0003_identity::up,
     },
 ];
