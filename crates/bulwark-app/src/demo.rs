@@ -264,6 +264,7 @@ pub async fn load(app: &AppState) -> anyhow::Result<()> {
         &SettingsPatch {
             organisation_name: Some(ORGANISATION_NAME.into()),
             mfa_required_roles: Some(Vec::new()),
+            ..SettingsPatch::default()
         },
     )
     .await

@@ -319,7 +319,6 @@ pub fn username_key(username: &str) -> String {
 }
 
 /// The stored values of an account record (the columns an import may change).
-#[allow(dead_code)] // used by the importers (next commit)
 pub(crate) fn record_values(a: &AccountRecord) -> [(&'static str, Value); 10] {
     [
         ("username", a.username.clone().into()),

@@ -2,5 +2,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod findings;
+pub mod imports;
 pub mod ldap;
 pub mod people;

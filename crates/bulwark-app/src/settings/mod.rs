@@ -1,4 +1,4 @@
-//! Installation-wide settings: organisation name, which roles must use MFA.
+//! Installation-wide settings: organisation name, which roles must use MFA, identity rules.
 //!
 //! Stored as JSON values in the `settings` table; read through a short cache so that every
 //! request can consult them without a query, and several instances see a change within seconds.
@@ -24,6 +24,12 @@ pub struct Settings {
     /// Roles whose members must enrol TOTP before they can use Bulwark.
     #[schema(value_type = Vec<String>)]
     pub mfa_required_roles: Vec<Role>,
+    /// An enabled account unused for more than this many days is dormant (1 to 3650).
+    pub dormant_days: u32,
+    /// Username patterns that link accounts to people, tried in order after the email and
+    /// employee-id rules: placeholders `{first}`, `{last}`, `{f}`, `{l}`, `{employee_id}`,
+    /// `{email_local}`.
+    pub username_templates: Vec<String>,
 }
 
 impl Default for Settings {
@@ -31,7 +37,17 @@ impl Default for Settings {
         Settings {
             organisation_name: "Our organisation".into(),
             mfa_required_roles: vec![Role::Administrator],
+            dormant_days: 45,
+            username_templates: vec!["{first}.{last}".into(), "{f}{last}".into()],
         }
+    }
+}
+
+impl Settings {
+    /// The username templates, parsed (they were checked when saved).
+    pub fn link_rules(&self) -> bulwark_identity::link::LinkRules {
+        let t: Vec<&str> = self.username_templates.iter().map(String::as_str).collect();
+        bulwark_identity::link::LinkRules::parse(&t).unwrap_or_default()
     }
 }
 
@@ -41,6 +57,8 @@ impl Default for Settings {
 pub struct SettingsPatch {
     pub organisation_name: Option<String>,
     pub mfa_required_roles: Option<Vec<String>>,
+    pub dormant_days: Option<u32>,
+    pub username_templates: Option<Vec<String>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -65,6 +83,11 @@ pub async fn load(db: &Db) -> Result<Settings, DbError> {
                 s.mfa_required_roles =
                     serde_json::from_str(&r.value).unwrap_or(s.mfa_required_roles)
             }
+            "dormant_days" => s.dormant_days = serde_json::from_str(&r.value).unwrap_or(s.dormant_days),
+            "username_templates" => {
+                s.username_templates =
+                    serde_json::from_str(&r.value).unwrap_or(s.username_templates)
+            }
             _ => {}
         }
     }
@@ -84,7 +107,19 @@ pub async fn update(
     if let Some(n) = &p.organisation_name {
         match bulwark_core::validate::label("organisation_name", n, 200) {
             Ok(n) => after.organisation_name = n,
-            Err(e) => errs.push(e),
+            // Named by line, since the form has one pattern a line.
+            Err(e) => errs.push(bulwark_core::validate::FieldError::new(
+                "username_templates",
+                format!(
+                    "pattern {}: {}",
+                    e.field
+                        .trim_start_matches("username_templates[")
+                        .trim_end_matches(']')
+                        .parse::<usize>()
+                        .map_or(0, |i| i + 1),
+                    e.message
+                ),
+            )),
         }
     }
     if let Some(roles) = &p.mfa_required_roles {
@@ -101,6 +136,40 @@ pub async fn update(
         }
         after.mfa_required_roles = out;
     }
+    if let Some(d) = p.dormant_days {
+        if (1..=3650).contains(&d) {
+            after.dormant_days = d;
+        } else {
+            errs.push(bulwark_core::validate::FieldError::new(
+                "dormant_days",
+                "must be from 1 to 3650",
+            ));
+        }
+    }
+    if let Some(t) = &p.username_templates {
+        let t: Vec<String> = t
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let refs: Vec<&str> = t.iter().map(String::as_str).collect();
+        match bulwark_identity::link::LinkRules::parse(&refs) {
+            Ok(_) => after.username_templates = t,
+            // Named by line, since the form has one pattern a line.
+            Err(e) => errs.push(bulwark_core::validate::FieldError::new(
+                "username_templates",
+                format!(
+                    "pattern {}: {}",
+                    e.field
+                        .trim_start_matches("username_templates[")
+                        .trim_end_matches(']')
+                        .parse::<usize>()
+                        .map_or(0, |i| i + 1),
+                    e.message
+                ),
+            )),
+        }
+    }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
@@ -112,6 +181,11 @@ pub async fn update(
         (
             "mfa_required_roles",
             serde_json::to_string(&after.mfa_required_roles),
+        ),
+        ("dormant_days", serde_json::to_string(&after.dormant_days)),
+        (
+            "username_templates",
+            serde_json::to_string(&after.username_templates),
         ),
     ] {
         let q = Query::insert()

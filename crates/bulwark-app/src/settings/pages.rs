@@ -34,10 +34,35 @@ pub struct RoleBox {
 #[template(path = "settings/settings.html")]
 struct SettingsPage {
     c: Chrome,
-    organisation_name: String,
+    v: Values,
     roles: Vec<RoleBox>,
     mail_enabled: bool,
     errors: Errors,
+}
+
+/// The form's values as typed.
+#[derive(Debug, Clone)]
+struct Values {
+    organisation_name: String,
+    roles: Vec<String>,
+    dormant_days: String,
+    /// One template a line.
+    username_templates: String,
+}
+
+impl From<super::Settings> for Values {
+    fn from(s: super::Settings) -> Values {
+        Values {
+            organisation_name: s.organisation_name,
+            roles: s
+                .mfa_required_roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+            dormant_days: s.dormant_days.to_string(),
+            username_templates: s.username_templates.join("\n"),
+        }
+    }
 }
 
 fn boxes(checked: &[String]) -> Vec<RoleBox> {
@@ -54,8 +79,7 @@ fn boxes(checked: &[String]) -> Vec<RoleBox> {
 async fn page(
     app: &AppState,
     id: &Identity,
-    organisation_name: String,
-    roles: &[String],
+    v: Values,
     notice_code: Option<&str>,
     errors: Errors,
     status: StatusCode,
@@ -66,8 +90,8 @@ async fn page(
         status,
         &SettingsPage {
             c,
-            organisation_name,
-            roles: boxes(roles),
+            roles: boxes(&v.roles),
+            v,
             mail_enabled: app.mailer.enabled(),
             errors,
         },
@@ -81,16 +105,10 @@ async fn form(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let s = super::load(&app.db).await?;
-    let roles: Vec<String> = s
-        .mfa_required_roles
-        .iter()
-        .map(|r| r.as_str().to_string())
-        .collect();
     page(
         &app,
         &id,
-        s.organisation_name,
-        &roles,
+        s.into(),
         q.get("done").map(String::as_str),
         Errors::none(),
         StatusCode::OK,
@@ -104,20 +122,31 @@ async fn save(
     Extension(id): Extension<Identity>,
     f: FormData,
 ) -> PageResult {
-    let roles = f.all("mfa_required_roles");
+    let v = Values {
+        organisation_name: f.get("organisation_name"),
+        roles: f.all("mfa_required_roles"),
+        dormant_days: f.get("dormant_days"),
+        username_templates: f.get("username_templates"),
+    };
+    let days = v.dormant_days.trim().parse::<u32>();
     let p = SettingsPatch {
-        organisation_name: Some(f.get("organisation_name")),
-        mfa_required_roles: Some(roles.clone()),
+        organisation_name: Some(v.organisation_name.clone()),
+        mfa_required_roles: Some(v.roles.clone()),
+        // An unreadable number is sent as 0, which the check refuses with the field named.
+        dormant_days: Some(days.unwrap_or(0)),
+        username_templates: Some(v.username_templates.lines().map(str::to_string).collect()),
     };
     match super::api::update_action(&app, &id, &p).await {
         Ok(_) => Ok(see_other("/settings?done=saved")),
         Err(e) => {
-            let errors = Errors::from_app(e, &["organisation_name"])?;
+            let errors = Errors::from_app(
+                e,
+                &["organisation_name", "dormant_days", "username_templates"],
+            )?;
             page(
                 &app,
                 &id,
-                f.get("organisation_name"),
-                &roles,
+                v,
                 None,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,

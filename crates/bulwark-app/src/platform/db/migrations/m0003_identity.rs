@@ -87,7 +87,7 @@ pub fn up(backend: Backend) -> Vec<String> {
             .col(text_null("expired_exemption_id"))
             .col(text("status"))
             .col(text("first_seen"))
-            .col(text("last_seen"))
+            .col(text("updated_at"))
             .col(text_null("resolved_at"))
             .foreign_key(&mut set_null("identity_findings", "system_id", "assets"))
             .foreign_key(&mut set_null("identity_findings", "account_id", "accounts"))
