@@ -62,12 +62,14 @@ pub fn read_accounts<R: Read>(
         let line = table.line();
         let mut errors = Vec::new();
         let account = check(&table, &mut errors);
-        if let Some(a) = &account {
-            let key = a.username.to_lowercase();
+        // Repeats are checked on the raw column, so that a row wrong elsewhere still counts.
+        let username = table.get("username").trim();
+        if !username.is_empty() {
+            let key = username.to_lowercase();
             if let Some(first) = usernames.get(&key) {
                 errors.push(FieldError::new(
                     "username",
-                    format!("`{}` is already used on line {first}", a.username),
+                    format!("`{username}` is already used on line {first}"),
                 ));
             } else {
                 usernames.insert(key, line);

@@ -447,7 +447,10 @@ pub async fn refresh(
             ))
         })
         .collect();
-    let rule_ids: Vec<&str> = rule_facts.iter().map(|(i, _)| rules[*i].id.as_str()).collect();
+    let rule_ids: Vec<&str> = rule_facts
+        .iter()
+        .map(|(i, _)| rules[*i].id.as_str())
+        .collect();
     let rule_facts: Vec<SodRule> = rule_facts.into_iter().map(|(_, r)| r).collect();
     let facts = Facts {
         people: &person_facts,
@@ -483,7 +486,11 @@ pub async fn refresh(
     let mut pending = 0usize;
     for f in &evaluation.findings {
         *out.open.entry(f.kind.as_str().to_string()).or_default() += 1;
-        let account_ids: Vec<&str> = f.accounts.iter().map(|i| accounts[*i as usize].id.as_str()).collect();
+        let account_ids: Vec<&str> = f
+            .accounts
+            .iter()
+            .map(|i| accounts[*i as usize].id.as_str())
+            .collect();
         let first = f.accounts.first().map(|i| &accounts[*i as usize]);
         let expired = f
             .expired_exemption
@@ -494,7 +501,9 @@ pub async fn refresh(
             ("account_id", first.map(|a| a.id.clone()).into()),
             (
                 "account_ids",
-                serde_json::to_string(&account_ids).unwrap_or_default().into(),
+                serde_json::to_string(&account_ids)
+                    .unwrap_or_default()
+                    .into(),
             ),
             (
                 "person_id",
@@ -571,7 +580,6 @@ pub async fn refresh(
         h.execute(&q).await?;
     }
     out.resolved = ended.len() as u64;
-    drop(h);
     if out.raised > 0 || out.resolved > 0 {
         raised_keys.truncate(200);
         record(
@@ -600,7 +608,12 @@ fn new_rows() -> sea_query::InsertStatement {
 }
 
 /// Re-evaluates in a transaction of its own (after a change of settings, or on demand).
-pub async fn refresh_now(db: &Db, now: Timestamp, actor: &Actor, s: &Settings) -> AppResult<Refresh> {
+pub async fn refresh_now(
+    db: &Db,
+    now: Timestamp,
+    actor: &Actor,
+    s: &Settings,
+) -> AppResult<Refresh> {
     let mut tx = db.begin().await?;
     let r = refresh(&mut tx, now, actor, s).await?;
     tx.commit().await?;

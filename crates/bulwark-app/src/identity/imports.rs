@@ -132,57 +132,59 @@ impl Tally {
     }
 }
 
-/// Runs a reader on a blocking thread, handing its records over in batches; `write` stores each
-/// batch. The reader's problems refuse the import; a write error stops it.
-async fn stream<T, S, F>(
-    read: impl FnOnce(&mut dyn FnMut(T)) -> Result<S, Vec<InputProblem>> + Send + 'static,
-    progress: Option<Arc<AtomicU64>>,
-    mut write: F,
-) -> AppResult<S>
-where
-    T: Send + 'static,
-    S: Send + 'static,
-    F: AsyncFnMut(Vec<T>) -> AppResult<()>,
-{
-    let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<T>>(4);
-    let reader = tokio::task::spawn_blocking(move || {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut open = true;
-        let res = read(&mut |r| {
-            if let Some(p) = &progress {
-                p.fetch_add(1, Ordering::Relaxed);
+/// A reader running on a blocking thread, handing its records over in batches.
+struct Streamed<T, S> {
+    recv: tokio::sync::mpsc::Receiver<Vec<T>>,
+    reader: tokio::task::JoinHandle<Result<S, Vec<InputProblem>>>,
+}
+
+impl<T: Send + 'static, S: Send + 'static> Streamed<T, S> {
+    /// Starts `read`, which hands every record to its sink and returns its summary or problems.
+    fn start(
+        read: impl FnOnce(&mut dyn FnMut(T)) -> Result<S, Vec<InputProblem>> + Send + 'static,
+        progress: Option<Arc<AtomicU64>>,
+    ) -> Self {
+        let (send, recv) = tokio::sync::mpsc::channel::<Vec<T>>(4);
+        let reader = tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            // False once the receiver is gone (the import failed): reading goes on only to end.
+            let mut open = true;
+            let res = read(&mut |r| {
+                if let Some(p) = &progress {
+                    p.fetch_add(1, Ordering::Relaxed);
+                }
+                if !open {
+                    return;
+                }
+                batch.push(r);
+                if batch.len() == BATCH {
+                    open = send
+                        .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_ok();
+                }
+            });
+            if res.is_ok() && open && !batch.is_empty() {
+                // The receiver only goes away after a write error, which is reported instead.
+                let _ = send.blocking_send(batch);
             }
-            if !open {
-                return;
-            }
-            batch.push(r);
-            if batch.len() == BATCH {
-                open = send
-                    .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                    .is_ok();
-            }
+            res
         });
-        if res.is_ok() && open && !batch.is_empty() {
-            // The receiver only goes away after a write error, which is reported instead.
-            let _ = send.blocking_send(batch);
-        }
-        res
-    });
-    let mut failed = None;
-    while let Some(batch) = recv.recv().await {
-        if let Err(e) = write(batch).await {
-            failed = Some(e);
-            break;
-        }
+        Streamed { recv, reader }
     }
-    drop(recv);
-    let read = reader
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("the file reader failed: {e}")))?;
-    if let Some(e) = failed {
-        return Err(e);
+
+    /// The next batch; none once the reader has finished (or stopped at a problem).
+    async fn next(&mut self) -> Option<Vec<T>> {
+        self.recv.recv().await
     }
-    read.map_err(AppError::Rejected)
+
+    /// The reader's summary, or every problem it found.
+    async fn finish(self) -> AppResult<S> {
+        drop(self.recv);
+        self.reader
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("the file reader failed: {e}")))?
+            .map_err(AppError::Rejected)
+    }
 }
 
 /// The people linking uses, from the register.
@@ -265,7 +267,12 @@ impl AccountSync {
         })
     }
 
-    async fn write(&mut self, h: &mut Handle<'_>, now: Timestamp, batch: Vec<AccountRecord>) -> AppResult<()> {
+    async fn write(
+        &mut self,
+        h: &mut Handle<'_>,
+        now: Timestamp,
+        batch: Vec<AccountRecord>,
+    ) -> AppResult<()> {
         let mut insert = Query::insert()
             .into_table(Alias::new("accounts"))
             .columns(
@@ -372,7 +379,9 @@ impl AccountSync {
         for chunk in gone.chunks(BATCH) {
             let q = Query::delete()
                 .from_table(Alias::new("accounts"))
-                .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().map(|(id, _)| id.as_str())))
+                .and_where(
+                    Expr::col(Alias::new("id")).is_in(chunk.iter().map(|(id, _)| id.as_str())),
+                )
                 .to_owned();
             h.execute(&q).await?;
         }
@@ -398,10 +407,11 @@ pub async fn import_accounts<S: Send + 'static>(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut sync = AccountSync::start(&mut tx.h(), &system.id, source.kind, settings).await?;
-    let summary = stream(read, progress, async |batch| {
-        sync.write(&mut tx.h(), now, batch).await
-    })
-    .await?;
+    let mut records = Streamed::start(read, progress);
+    while let Some(batch) = records.next().await {
+        sync.write(&mut tx.h(), now, batch).await?;
+    }
+    let summary = records.finish().await?;
     sync.finish(&mut tx.h()).await?;
     let tally = std::mem::take(&mut sync.tally);
     let outcome = conclude(
@@ -409,7 +419,12 @@ pub async fn import_accounts<S: Send + 'static>(
         now,
         actor,
         settings,
-        ("accounts", Some(system.id.clone()), source.kind, source.name),
+        (
+            "accounts",
+            Some(system.id.clone()),
+            source.kind,
+            source.name,
+        ),
         tally,
         Vec::new(),
         Vec::new(),
@@ -479,7 +494,13 @@ async fn conclude(
         Some(s) => ("accounts.import", "asset", Some(s)),
         None => ("people.import", "people", None),
     };
-    record(tx, now, actor, Change::new(action, target, id).after(&outcome)).await?;
+    record(
+        tx,
+        now,
+        actor,
+        Change::new(action, target, id).after(&outcome),
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -525,46 +546,44 @@ pub async fn import_people<R: Read + Send + 'static>(
         .collect();
     let mut seen = vec![false; everyone.len()];
     let mut tally = Tally::default();
-    let summary = stream(
+    let mut records = Streamed::start(
         move |sink| {
             bulwark_identity::people::read_people(BufReader::with_capacity(1 << 16, input), sink)
         },
         progress,
-        async |batch: Vec<PersonRecord>| {
-            for p in batch {
-                tally.records += 1;
-                let known = (!p.employee_id.is_empty())
-                    .then(|| by_employee.get(&p.employee_id))
-                    .flatten()
-                    .or_else(|| by_email.get(&p.email))
-                    .copied();
-                match known {
-                    Some(i) => {
-                        seen[i] = true;
-                        if differs(&everyone[i], &p) {
-                            tally.note(2, &p.email);
-                            people::overwrite(&mut tx.h(), now, &everyone[i].id, &p).await?;
-                        }
+    );
+    while let Some(batch) = records.next().await {
+        for p in batch {
+            tally.records += 1;
+            let known = (!p.employee_id.is_empty())
+                .then(|| by_employee.get(&p.employee_id))
+                .flatten()
+                .or_else(|| by_email.get(&p.email))
+                .copied();
+            let written = match known {
+                Some(i) => {
+                    seen[i] = true;
+                    if !differs(&everyone[i], &p) {
+                        continue;
                     }
-                    None => {
-                        tally.note(0, &p.email);
-                        people::insert(&mut tx.h(), now, &new_id(now), &p).await?;
-                    }
+                    tally.note(2, &p.email);
+                    people::overwrite(&mut tx.h(), now, &everyone[i].id, &p).await
                 }
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(|e| match e {
-        AppError::Conflict(_) => {
-            AppError::Conflict(
-                "the file gives a person an email or employee ID that another person on record already has"
-                    .into(),
-            )
+                None => {
+                    tally.note(0, &p.email);
+                    people::insert(&mut tx.h(), now, &new_id(now), &p).await
+                }
+            };
+            written.map_err(|e| match AppError::from(e) {
+                AppError::Conflict(_) => AppError::Conflict(format!(
+                    "{}: another person on record already has this email or employee ID",
+                    p.email
+                )),
+                e => e,
+            })?;
         }
-        e => e,
-    })?;
+    }
+    let summary = records.finish().await?;
     let not_in_file: Vec<String> = everyone
         .iter()
         .zip(&seen)

@@ -6,3 +6,4 @@ pub mod findings;
 pub mod imports;
 pub mod ldap;
 pub mod people;
+pub mod rules;

@@ -44,7 +44,17 @@ pub async fn update_action(
 ) -> AppResult<Settings> {
     let before = super::load(&app.db).await?;
     let mut tx = app.db.begin().await?;
-    let after = super::update(&mut tx, app.clock.now(), &id.actor(), &before, p).await?;
+    let now = app.clock.now();
+    let after = super::update(&mut tx, now, &id.actor(), &before, p).await?;
+    // The identity rules read these: links and findings follow at once.
+    if after.username_templates != before.username_templates {
+        crate::identity::imports::relink(&mut tx.h(), now, &after).await?;
+    }
+    if after.username_templates != before.username_templates
+        || after.dormant_days != before.dormant_days
+    {
+        crate::identity::findings::refresh(&mut tx, now, &id.actor(), &after).await?;
+    }
     tx.commit().await?;
     app.settings.invalidate();
     Ok(after)

@@ -83,7 +83,9 @@ pub async fn load(db: &Db) -> Result<Settings, DbError> {
                 s.mfa_required_roles =
                     serde_json::from_str(&r.value).unwrap_or(s.mfa_required_roles)
             }
-            "dormant_days" => s.dormant_days = serde_json::from_str(&r.value).unwrap_or(s.dormant_days),
+            "dormant_days" => {
+                s.dormant_days = serde_json::from_str(&r.value).unwrap_or(s.dormant_days)
+            }
             "username_templates" => {
                 s.username_templates =
                     serde_json::from_str(&r.value).unwrap_or(s.username_templates)

@@ -143,15 +143,7 @@ async fn save(
                 e,
                 &["organisation_name", "dormant_days", "username_templates"],
             )?;
-            page(
-                &app,
-                &id,
-                v,
-                None,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            page(&app, &id, v, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The identity API: people.
+//! The people register: list, add, change, and the HR import.
 
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -7,14 +7,18 @@ use bulwark_core::cursor::Cursor;
 use bulwark_core::{Access, Area, Permission};
 use serde::Deserialize;
 
-use super::people::{self, NewPerson, Person, PersonFilter};
+use super::FileQuery;
 use crate::access::Identity;
 use crate::app::AppState;
+use crate::identity::imports::{self, ImportOutcome};
+use crate::identity::people::{self, NewPerson, Person, PersonFilter};
+use crate::inventory::api::body_reader;
 use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult, Problem};
 use crate::platform::http::json::Json;
 use crate::platform::http::page::{Page, after, limit, page};
 use crate::platform::http::query::Query;
+use axum::body::Body;
 
 /// The routes.
 pub fn routes() -> Routes {
@@ -26,6 +30,7 @@ pub fn routes() -> Routes {
         .add(M::POST, "/api/v1/people", write, create_person)
         .add(M::GET, "/api/v1/people/{id}", read, get_person)
         .add(M::PUT, "/api/v1/people/{id}", write, replace_person)
+        .add(M::POST, "/api/v1/people/import", write, import_people)
 }
 
 /// Query of the people list.
@@ -115,4 +120,33 @@ pub async fn replace_person(
     let p = people::update(&mut tx, app.clock.now(), &id.actor(), &pid, &rec).await?;
     tx.commit().await?;
     Ok(axum::Json(p))
+}
+
+/// Import the HR file (CSV with the header
+/// `employee_id,name,email,department,manager_email,status,start_date,leave_date`, columns in any
+/// order) sent as the request body. New people are added, known ones (same employee id, else same
+/// email) updated; nobody is removed. All or nothing: a file with problems is refused with every
+/// problem located by line and column. Accounts are linked again and findings re-evaluated.
+#[utoipa::path(post, path = "/api/v1/people/import", tag = "identity", params(FileQuery),
+    request_body(content = String, description = "The HR file", content_type = "text/csv"),
+    responses((status = 201, body = ImportOutcome), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn import_people(
+    State(app): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<FileQuery>,
+    body: Body,
+) -> AppResult<(StatusCode, axum::Json<ImportOutcome>)> {
+    let now = app.clock.now();
+    let settings = crate::settings::load(&app.db).await?;
+    let outcome = imports::import_people(
+        &app.db,
+        now,
+        &id.actor(),
+        &settings,
+        q.name("people.csv"),
+        body_reader(body),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(outcome)))
 }
