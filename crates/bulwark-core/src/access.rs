@@ -186,6 +186,9 @@ pub enum Access {
     SignedIn,
     /// A signed-in user whose role holds the permission.
     Requires(Permission),
+    /// An identity provider with a provisioning (SCIM) token; no user passes, whatever the
+    /// role: the route checks the token itself.
+    Provisioning,
 }
 
 impl Access {
@@ -193,7 +196,7 @@ impl Access {
     pub fn allows(self, role: Option<Role>) -> bool {
         match (self, role) {
             (Access::Public, _) => true,
-            (_, None) => false,
+            (Access::Provisioning, _) | (_, None) => false,
             (Access::SignedIn, Some(_)) => true,
             (Access::Requires(p), Some(r)) => r.can(p),
         }

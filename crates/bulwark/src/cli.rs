@@ -64,6 +64,9 @@ enum Command {
     /// Import inventories, people and accounts from files.
     #[command(subcommand)]
     Import(crate::import::ImportCmd),
+    /// Identity findings.
+    #[command(subcommand)]
+    Identity(crate::identity::IdentityCmd),
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +286,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(c) => crate::import::run(c).await,
+        Command::Identity(c) => crate::identity::run(c).await,
     }
 }
 

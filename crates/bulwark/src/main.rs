@@ -1,6 +1,7 @@
 //! `bulwark`: the security office of a small or mid-size organisation, in one program.
 
 mod cli;
+mod identity;
 mod import;
 
 use clap::Parser;

@@ -344,6 +344,79 @@ pub(crate) fn record_values(a: &AccountRecord) -> [(&'static str, Value); 10] {
     ]
 }
 
+/// A new account row.
+pub(crate) struct NewAccount<'a> {
+    pub id: String,
+    pub system_id: &'a str,
+    pub person_id: Option<String>,
+    pub link_reason: Option<&'static str>,
+    /// csv, ldap or scim.
+    pub source: &'static str,
+    pub record: &'a AccountRecord,
+    pub external_id: Option<String>,
+    /// The SCIM name parts and manager, as JSON.
+    pub scim_profile: Option<String>,
+}
+
+/// An insert of account rows, to which [`NewAccount::values`] rows are added.
+pub(crate) fn insert() -> sea_query::InsertStatement {
+    let record_columns = record_values(&AccountRecord {
+        username: String::new(),
+        email: None,
+        display_name: String::new(),
+        privileged: false,
+        mfa: false,
+        last_login: None,
+        groups: Vec::new(),
+        enabled: true,
+        employee_id: None,
+    })
+    .map(|(c, _)| c);
+    Query::insert()
+        .into_table(Alias::new("accounts"))
+        .columns(
+            [
+                "id",
+                "system_id",
+                "person_id",
+                "kind",
+                "link_reason",
+                "source",
+                "external_id",
+                "scim_profile",
+                "first_seen",
+                "created_at",
+                "updated_at",
+            ]
+            .into_iter()
+            .chain(record_columns)
+            .map(Alias::new),
+        )
+        .to_owned()
+}
+
+impl NewAccount<'_> {
+    /// The row's values, in [`insert`]'s column order; a new account is a human's until someone
+    /// says otherwise.
+    pub(crate) fn values(self, now: Timestamp) -> Vec<sea_query::SimpleExpr> {
+        let mut row: Vec<Value> = vec![
+            self.id.into(),
+            self.system_id.into(),
+            self.person_id.into(),
+            "human".into(),
+            self.link_reason.into(),
+            self.source.into(),
+            self.external_id.into(),
+            self.scim_profile.into(),
+            now.to_db().into(),
+            now.to_db().into(),
+            now.to_db().into(),
+        ];
+        row.extend(record_values(self.record).map(|(_, v)| v));
+        row.into_iter().map(Into::into).collect()
+    }
+}
+
 /// What a person decided about an account in the linking queue.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -619,3 +619,19 @@ pub async fn refresh_now(
     tx.commit().await?;
     Ok(r)
 }
+
+/// The scheduled re-evaluation (after provisioning, and hourly): links accounts again, since
+/// provisioned accounts arrive unlinked, then re-evaluates.
+pub async fn scheduled(app: &crate::app::AppState) -> anyhow::Result<()> {
+    let now = app.clock.now();
+    let settings = crate::settings::load(&app.db).await?;
+    let actor = Actor::system();
+    let mut tx = app.db.begin().await?;
+    let run = async {
+        crate::identity::imports::relink(&mut tx.h(), now, &settings).await?;
+        refresh(&mut tx, now, &actor, &settings).await
+    };
+    run.await.map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -8,13 +8,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bulwark_core::{InputProblem, Timestamp};
 use bulwark_identity::link::{LinkOutcome, LinkReason, Linker, PersonKey};
 use bulwark_identity::{AccountRecord, PersonRecord};
-use sea_query::{Alias, Expr, ExprTrait, Order, Query, Value};
+use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{self, Account};
@@ -142,7 +140,6 @@ impl<T: Send + 'static, S: Send + 'static> Streamed<T, S> {
     /// Starts `read`, which hands every record to its sink and returns its summary or problems.
     fn start(
         read: impl FnOnce(&mut dyn FnMut(T)) -> Result<S, Vec<InputProblem>> + Send + 'static,
-        progress: Option<Arc<AtomicU64>>,
     ) -> Self {
         let (send, recv) = tokio::sync::mpsc::channel::<Vec<T>>(4);
         let reader = tokio::task::spawn_blocking(move || {
@@ -150,9 +147,6 @@ impl<T: Send + 'static, S: Send + 'static> Streamed<T, S> {
             // False once the receiver is gone (the import failed): reading goes on only to end.
             let mut open = true;
             let res = read(&mut |r| {
-                if let Some(p) = &progress {
-                    p.fetch_add(1, Ordering::Relaxed);
-                }
                 if !open {
                     return;
                 }
@@ -273,25 +267,7 @@ impl AccountSync {
         now: Timestamp,
         batch: Vec<AccountRecord>,
     ) -> AppResult<()> {
-        let mut insert = Query::insert()
-            .into_table(Alias::new("accounts"))
-            .columns(
-                [
-                    "id",
-                    "system_id",
-                    "person_id",
-                    "kind",
-                    "link_reason",
-                    "source",
-                    "first_seen",
-                    "created_at",
-                    "updated_at",
-                ]
-                .into_iter()
-                .chain(accounts::record_values(&batch[0]).map(|(c, _)| c))
-                .map(Alias::new),
-            )
-            .to_owned();
+        let mut insert = accounts::insert();
         let mut inserts = 0;
         for a in batch {
             self.tally.records += 1;
@@ -342,19 +318,19 @@ impl AccountSync {
                         self.tally.linked += 1;
                     }
                     self.tally.note(0, &a.username);
-                    let mut row: Vec<Value> = vec![
-                        new_id(now).into(),
-                        self.system_id.clone().into(),
-                        person.into(),
-                        "human".into(),
-                        reason.into(),
-                        self.source.into(),
-                        now.to_db().into(),
-                        now.to_db().into(),
-                        now.to_db().into(),
-                    ];
-                    row.extend(accounts::record_values(&a).map(|(_, v)| v));
-                    insert.values_panic(row.into_iter().map(Into::into));
+                    insert.values_panic(
+                        accounts::NewAccount {
+                            id: new_id(now),
+                            system_id: &self.system_id,
+                            person_id: person,
+                            link_reason: reason,
+                            source: self.source,
+                            record: &a,
+                            external_id: None,
+                            scim_profile: None,
+                        }
+                        .values(now),
+                    );
                     inserts += 1;
                 }
             }
@@ -391,7 +367,6 @@ impl AccountSync {
 
 /// Imports a system's accounts from records produced by `read` (a CSV file, a directory).
 /// `read` is run on a blocking thread and hands every record to the sink; problems refuse all.
-#[allow(clippy::too_many_arguments)]
 pub async fn import_accounts<S: Send + 'static>(
     db: &Db,
     now: Timestamp,
@@ -400,14 +375,13 @@ pub async fn import_accounts<S: Send + 'static>(
     system_id: &str,
     source: AccountSource,
     read: impl FnOnce(&mut dyn FnMut(AccountRecord)) -> Result<S, Vec<InputProblem>> + Send + 'static,
-    progress: Option<Arc<AtomicU64>>,
 ) -> AppResult<(ImportOutcome, S)> {
     let mut tx = db.begin().await?;
     let system = assets::by_id(&mut tx.h(), system_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut sync = AccountSync::start(&mut tx.h(), &system.id, source.kind, settings).await?;
-    let mut records = Streamed::start(read, progress);
+    let mut records = Streamed::start(read);
     while let Some(batch) = records.next().await {
         sync.write(&mut tx.h(), now, batch).await?;
     }
@@ -432,6 +406,24 @@ pub async fn import_accounts<S: Send + 'static>(
     .await?;
     tx.commit().await?;
     Ok((outcome, summary))
+}
+
+/// Imports a system's accounts from a CSV file (see `bulwark_identity::accounts`).
+pub async fn import_accounts_csv<R: Read + Send + 'static>(
+    db: &Db,
+    now: Timestamp,
+    actor: &Actor,
+    settings: &Settings,
+    system_id: &str,
+    name: String,
+    input: R,
+) -> AppResult<ImportOutcome> {
+    let source = AccountSource { kind: "csv", name };
+    let read = move |sink: &mut dyn FnMut(AccountRecord)| {
+        bulwark_identity::accounts::read_accounts(BufReader::with_capacity(1 << 16, input), sink)
+    };
+    let (outcome, _) = import_accounts(db, now, actor, settings, system_id, source, read).await?;
+    Ok(outcome)
 }
 
 /// Stores the import's history row, re-evaluates findings, and records the audit entry.
@@ -530,7 +522,6 @@ pub async fn import_people<R: Read + Send + 'static>(
     settings: &Settings,
     name: String,
     input: R,
-    progress: Option<Arc<AtomicU64>>,
 ) -> AppResult<ImportOutcome> {
     let mut tx = db.begin().await?;
     let everyone = people::all(&mut tx.h()).await?;
@@ -546,12 +537,9 @@ pub async fn import_people<R: Read + Send + 'static>(
         .collect();
     let mut seen = vec![false; everyone.len()];
     let mut tally = Tally::default();
-    let mut records = Streamed::start(
-        move |sink| {
-            bulwark_identity::people::read_people(BufReader::with_capacity(1 << 16, input), sink)
-        },
-        progress,
-    );
+    let mut records = Streamed::start(move |sink| {
+        bulwark_identity::people::read_people(BufReader::with_capacity(1 << 16, input), sink)
+    });
     while let Some(batch) = records.next().await {
         for p in batch {
             tally.records += 1;

@@ -7,3 +7,4 @@ pub mod imports;
 pub mod ldap;
 pub mod people;
 pub mod rules;
+pub mod scim;

@@ -93,6 +93,18 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Whether a job of this kind is waiting to run (queued, not yet claimed).
+pub async fn is_queued(h: &mut super::db::Handle<'_>, kind: &str) -> Result<bool, DbError> {
+    let q = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("jobs"))
+        .and_where(Expr::col(Alias::new("kind")).eq(kind))
+        .and_where(Expr::col(Alias::new("status")).eq(QUEUED))
+        .limit(1)
+        .to_owned();
+    Ok(h.fetch_optional::<(String,)>(&q).await?.is_some())
+}
+
 /// Claims the next due job for `worker`, if any.
 pub async fn claim(db: &Db, now: Timestamp, worker: &str) -> Result<Option<Job>, DbError> {
     let n = now.to_db();
@@ -212,6 +224,12 @@ pub fn handlers() -> HashMap<&'static str, JobHandler> {
             })
         }),
     );
+    h.insert(
+        crate::identity::scim::REFRESH_JOB,
+        Arc::new(|app: AppState, _payload: String| -> JobFuture {
+            Box::pin(async move { crate::identity::findings::scheduled(&app).await })
+        }),
+    );
     h
 }
 
@@ -243,7 +261,8 @@ pub async fn run_once(
     Ok(true)
 }
 
-/// How often each instance queues the maintenance job (expired sessions, old sign-in attempts).
+/// How often each instance queues the maintenance jobs (expired sessions, old sign-in attempts,
+/// identity findings re-evaluated as dormancy and leave dates move with the calendar).
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs jobs until `stop` fires; polls every `config.jobs_poll_ms` when idle, and queues the
@@ -289,5 +308,6 @@ async fn queue_maintenance(app: &AppState) -> Result<(), DbError> {
         None,
     )
     .await?;
+    crate::identity::scim::schedule_refresh(&mut tx, app.clock.now()).await?;
     tx.commit().await
 }

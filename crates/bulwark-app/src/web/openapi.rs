@@ -100,6 +100,9 @@ paged with an opaque `cursor`: pass `next_cursor` from one page to get the next.
         crate::identity::api::findings::add_sod_rule,
         crate::identity::api::findings::replace_sod_rule,
         crate::identity::api::findings::remove_sod_rule,
+        crate::identity::scim::tokens::list_scim_tokens,
+        crate::identity::scim::tokens::issue_scim_token,
+        crate::identity::scim::tokens::revoke_scim_token,
     ),
     components(schemas(
         crate::platform::http::error::Problem,
@@ -167,6 +170,7 @@ fn access_label(access: Access) -> String {
         Access::Public => "public".into(),
         Access::SignedIn => "signed in".into(),
         Access::Requires(p) => format!("permission {p:?}"),
+        Access::Provisioning => "provisioning token".into(),
     }
 }
 

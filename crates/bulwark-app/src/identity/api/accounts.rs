@@ -177,24 +177,14 @@ pub async fn import_accounts_csv(
     body: Body,
 ) -> AppResult<(StatusCode, axum::Json<ImportOutcome>)> {
     let settings = crate::settings::load(&app.db).await?;
-    let input = body_reader(body);
-    let (outcome, _) = imports::import_accounts(
+    let outcome = imports::import_accounts_csv(
         &app.db,
         app.clock.now(),
         &id.actor(),
         &settings,
         &system,
-        AccountSource {
-            kind: "csv",
-            name: q.name("accounts.csv"),
-        },
-        move |sink| {
-            bulwark_identity::accounts::read_accounts(
-                std::io::BufReader::with_capacity(1 << 16, input),
-                sink,
-            )
-        },
-        None,
+        q.name("accounts.csv"),
+        body_reader(body),
     )
     .await?;
     Ok((StatusCode::CREATED, axum::Json(outcome)))
@@ -286,7 +276,6 @@ pub async fn import_from_directory(
             records.into_iter().for_each(sink);
             Ok(())
         },
-        None,
     )
     .await?;
     Ok(outcome)

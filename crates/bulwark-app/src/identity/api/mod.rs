@@ -14,6 +14,8 @@ pub fn routes() -> Routes {
     people::routes()
         .merge(accounts::routes())
         .merge(findings::routes())
+        .merge(crate::identity::scim::tokens::routes())
+        .merge(crate::identity::scim::routes())
 }
 
 /// The name of an uploaded file.

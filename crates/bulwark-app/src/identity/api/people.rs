@@ -145,7 +145,6 @@ pub async fn import_people(
         &settings,
         q.name("people.csv"),
         body_reader(body),
-        None,
     )
     .await?;
     Ok((StatusCode::CREATED, axum::Json(outcome)))

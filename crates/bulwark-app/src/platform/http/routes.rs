@@ -94,7 +94,7 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let surface = if path.starts_with("/api/") {
+        let surface = if path.starts_with("/api/") || path.starts_with("/scim/") {
             Surface::Api
         } else {
             Surface::Page
@@ -153,6 +153,16 @@ async fn guard(State(spec): State<RouteSpec>, req: Request, next: Next) -> Respo
     let identity = req.extensions().get::<Identity>().cloned();
     if spec.access == Access::Public {
         return next.run(req).await;
+    }
+    if spec.access == Access::Provisioning {
+        // Users' credentials never provision; the route checks the provisioning token.
+        return match identity {
+            Some(_) => AppError::Forbidden(
+                "provisioning needs a SCIM token of a system, not a user's credentials".into(),
+            )
+            .into_response(),
+            None => next.run(req).await,
+        };
     }
     let Some(id) = identity else {
         return match spec.surface {

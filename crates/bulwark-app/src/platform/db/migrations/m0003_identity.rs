@@ -22,6 +22,7 @@ pub fn up(backend: Backend) -> Vec<String> {
             .col(boolean("enabled"))
             .col(text_null("employee_id"))
             .col(text_null("external_id"))
+            .col(text_null("scim_profile"))
             .col(text_null("person_id"))
             .col(text("kind"))
             .col(text_null("link_reason"))
