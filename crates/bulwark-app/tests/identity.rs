@@ -389,3 +389,256 @@ async fn exemptions_sod_rules_and_settings(app: TestApp) {
     }
 }
 both_backends!(exemptions_sod_rules_and_settings);
+
+/// A page fetched or posted with a bearer token (pages take tokens as well as sessions).
+async fn page(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+    file: Option<(&str, &str)>,
+) -> (u16, String, String) {
+    let mut r = app
+        .browser()
+        .request(method, format!("{}{path}", app.url))
+        .bearer_auth(token);
+    if let Some(f) = form {
+        r = r.form(f);
+    }
+    if let Some((name, body)) = file {
+        let part = reqwest::multipart::Part::text(body.to_string()).file_name(name.to_string());
+        r = r.multipart(reqwest::multipart::Form::new().part("file", part));
+    }
+    let res = r.send().await.unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, res.text().await.unwrap())
+}
+
+async fn pages_import_link_and_manage_rules(app: TestApp) {
+    use reqwest::Method as M;
+    let token = app.token_for(Role::ItManager).await;
+    let api = app.api(&token);
+
+    let (s, _, html) = page(&app, &token, M::GET, "/identity", None, None).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Import the HR file"), "{html}");
+
+    // The HR file through the page, then a refused one listing its problems.
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        "/identity/people-imports",
+        None,
+        Some(("hr.csv", HR)),
+    )
+    .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("4 records read from hr.csv"), "{html}");
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        "/identity/people-imports",
+        None,
+        Some((
+            "bad.csv",
+            "employee_id,name,email,department,manager_email,status,start_date,leave_date\nE1,,nope,IT,,active,,\n",
+        )),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("nothing was changed") && html.contains("line 2"),
+        "{html}"
+    );
+
+    // A system's page: upload its accounts.
+    let erp = system(&api, "ERP").await;
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::GET,
+        &format!("/identity/systems/{erp}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Import accounts from LDAP"));
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        &format!("/identity/systems/{erp}/account-imports"),
+        None,
+        Some(("erp.csv", ERP)),
+    )
+    .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("7 records read from erp.csv"), "{html}");
+
+    // The directory form: an unreachable server changes nothing and says why.
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        &format!("/identity/systems/{erp}/ldap-imports"),
+        Some(&[
+            ("url", "ldap://127.0.0.1:1"),
+            ("base_dn", "dc=example,dc=org"),
+            ("bind_dn", "cn=admin,dc=example,dc=org"),
+            ("password", "secret"),
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html.contains("Nothing was changed"), "{html}");
+    assert!(!html.contains("secret\""), "the password is not echoed");
+
+    // A provisioning token is shown once.
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        &format!("/identity/systems/{erp}/scim-tokens"),
+        Some(&[]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("bws_"), "{html}");
+
+    // The linking queue: ghost belongs to Alice.
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::GET,
+        "/identity/accounts?unlinked=yes",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("ghost") && html.contains("erp-admin"),
+        "{html}"
+    );
+    let (_, acc) = api.get("/api/v1/accounts?q=ghost").await;
+    let ghost = acc["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, to, _) = page(
+        &app,
+        &token,
+        M::POST,
+        &format!("/identity/accounts/{ghost}/link"),
+        Some(&[
+            ("person_email", "Alice@northwind.example"),
+            ("kind", "human"),
+            ("back", "/identity/accounts?unlinked=yes"),
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert_eq!(to, "/identity/accounts?unlinked=yes&done=saved");
+    let (_, a) = api.get(&format!("/api/v1/accounts/{ghost}")).await;
+    assert_eq!(a["person"]["name"], "Alice Smith");
+    let (s, to, _) = page(
+        &app,
+        &token,
+        M::POST,
+        &format!("/identity/accounts/{ghost}/link"),
+        Some(&[
+            ("person_email", "nobody@x.example"),
+            ("back", "/identity/accounts"),
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert!(to.contains("error=nobody"), "{to}");
+
+    // Findings page, and an exemption from it.
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::GET,
+        "/identity/findings?kind=privileged_without_mfa",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("jmuller") && html.contains("Accept as an exception"),
+        "{html}"
+    );
+    let (_, acc) = api.get("/api/v1/accounts?q=jmuller").await;
+    let jm = acc["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        "/identity/exemptions",
+        Some(&[
+            ("account_id", &jm),
+            ("kind", "privileged_without_mfa"),
+            ("reason", ""),
+            ("expires", "2020-01-01"),
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("aria-invalid=\"true\""), "{html}");
+    let (s, to, _) = page(
+        &app,
+        &token,
+        M::POST,
+        "/identity/exemptions",
+        Some(&[
+            ("account_id", &jm),
+            ("kind", "privileged_without_mfa"),
+            ("reason", "Break-glass"),
+            ("expires", "2026-06-01"),
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 303, "{to}");
+    let (_, _, html) = page(&app, &token, M::GET, "/identity/rules", None, None).await;
+    assert!(html.contains("Break-glass"), "{html}");
+
+    // A rule through the form.
+    let (s, to, _) = page(
+        &app,
+        &token,
+        M::POST,
+        "/identity/sod-rules",
+        Some(&[
+            ("name", "Admins are not approvers"),
+            ("first_system", &erp),
+            ("first_group", "Admins"),
+            ("second_system", ""),
+            ("second_group", "Approvers"),
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 303, "{to}");
+    let (_, _, html) = page(&app, &token, M::GET, "/identity/rules", None, None).await;
+    assert!(html.contains("Admins are not approvers"));
+
+    // Staff are refused the pages.
+    let staff = app.token_for(Role::Staff).await;
+    let (s, _, _) = page(&app, &staff, M::GET, "/identity", None, None).await;
+    assert_eq!(s, 403);
+}
+both_backends!(pages_import_link_and_manage_rules);

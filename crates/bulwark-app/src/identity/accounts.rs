@@ -474,3 +474,54 @@ pub async fn set_link(
     .await?;
     Ok(after)
 }
+
+/// One system's accounts at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SystemSummary {
+    pub id: String,
+    pub name: String,
+    pub accounts: i64,
+    pub privileged: i64,
+    pub disabled: i64,
+    /// Human accounts linked to nobody.
+    pub unlinked: i64,
+}
+
+/// Every system holding accounts, by name.
+pub async fn systems(h: &mut Handle<'_>) -> Result<Vec<SystemSummary>, DbError> {
+    // COUNT(CASE WHEN … THEN 1 END): a 64-bit count on both backends (SUM is NUMERIC on
+    // PostgreSQL).
+    let count_if = |cond: sea_query::Expr, alias: &str| {
+        (
+            sea_query::Func::count(sea_query::CaseStatement::new().case(cond, Expr::val(1))),
+            Alias::new(alias),
+        )
+    };
+    let mut q = Query::select();
+    q.column((Alias::new("s"), Alias::new("id")))
+        .column((Alias::new("s"), Alias::new("name")))
+        .expr_as(Expr::col(col("id")).count(), Alias::new("accounts"));
+    for (cond, alias) in [
+        count_if(Expr::col(col("privileged")).eq(true), "privileged"),
+        count_if(Expr::col(col("enabled")).eq(false), "disabled"),
+        count_if(
+            Expr::col(col("kind"))
+                .eq("human")
+                .and(Expr::col(col("person_id")).is_null()),
+            "unlinked",
+        ),
+    ] {
+        q.expr_as(cond, alias);
+    }
+    q.from_as(Alias::new("accounts"), Alias::new("ac"))
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("assets"),
+            Alias::new("s"),
+            Expr::col((Alias::new("s"), Alias::new("id"))).equals(col("system_id")),
+        )
+        .group_by_col((Alias::new("s"), Alias::new("id")))
+        .group_by_col((Alias::new("s"), Alias::new("name")))
+        .order_by((Alias::new("s"), Alias::new("name")), Order::Asc);
+    h.fetch_all(&q).await
+}

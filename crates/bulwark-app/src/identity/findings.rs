@@ -635,3 +635,16 @@ pub async fn scheduled(app: &crate::app::AppState) -> anyhow::Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Open findings per kind.
+pub async fn open_by_kind(h: &mut Handle<'_>) -> Result<HashMap<String, i64>, DbError> {
+    let q = Query::select()
+        .column(Alias::new("kind"))
+        .expr(Expr::col(Alias::new("id")).count())
+        .from(Alias::new("identity_findings"))
+        .and_where(Expr::col(Alias::new("status")).eq("open"))
+        .group_by_col(Alias::new("kind"))
+        .to_owned();
+    let rows: Vec<(String, i64)> = h.fetch_all(&q).await?;
+    Ok(rows.into_iter().collect())
+}

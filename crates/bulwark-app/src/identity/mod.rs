@@ -5,6 +5,7 @@ pub mod api;
 pub mod findings;
 pub mod imports;
 pub mod ldap;
+pub mod pages;
 pub mod people;
 pub mod rules;
 pub mod scim;

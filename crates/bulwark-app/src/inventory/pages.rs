@@ -23,8 +23,10 @@ use crate::app::AppState;
 use crate::platform::http::Routes;
 use crate::platform::http::error::AppError;
 use crate::platform::http::routes::url_escape;
+use crate::web::upload::{stream_field, streamed, unreadable};
 use crate::web::{
-    Chrome, Errors, FormData, PageError, PageResult, chrome, html, render, route_allows, see_other,
+    Chrome, Errors, FormData, PageError, PageResult, Values, chrome, html, render, route_allows,
+    see_other,
 };
 
 /// The page routes.
@@ -67,28 +69,8 @@ pub fn routes() -> Routes {
             M::POST,
             "/inventory/assets/{id}/software-imports",
             write,
-            // The upload streams to the importer: the import size limit applies, not the form one.
-            html(axum::handler::Handler::layer(
-                upload,
-                axum::extract::DefaultBodyLimit::disable(),
-            )),
+            streamed(upload),
         )
-}
-
-/// Form or query values by name, read in templates with `v("name")` ("" when absent).
-#[derive(Debug, Default)]
-pub struct Values(HashMap<String, String>);
-
-impl Values {
-    /// The value of a field, "" when absent.
-    pub fn v(&self, name: &str) -> &str {
-        self.0.get(name).map(String::as_str).unwrap_or("")
-    }
-
-    /// Whether a field has this value (for `selected` options).
-    pub fn is(&self, name: &str, value: &str) -> bool {
-        self.v(name) == value
-    }
 }
 
 /// A `<select>` option.
@@ -315,6 +297,8 @@ struct DetailPage {
     software_next: Option<String>,
     history: Vec<SoftwareImport>,
     can_write: bool,
+    /// The caller may see the accounts on this asset (identity & access).
+    sees_accounts: bool,
     errors: Errors,
     problems: Vec<String>,
     dep_to: String,
@@ -422,6 +406,7 @@ async fn detail_page(
         software_next,
         history,
         can_write: can_write(id),
+        sees_accounts: route_allows(Some(id.role()), &Method::GET, "/identity"),
         errors: x.errors,
         problems: x.problems,
         dep_to: x.dep_to,
@@ -811,56 +796,30 @@ async fn remove_dependency(
     Ok(see_other(&format!("{back}?done=saved#dependencies")))
 }
 
-/// Streams an uploaded file into the asset's software import.
+/// Imports the uploaded software file into the asset.
 async fn import_field(
     app: &AppState,
     id: &Identity,
     aid: &str,
     asked: &str,
-    mut field: Field<'_>,
+    field: Field<'_>,
 ) -> Result<(), AppError> {
-    let bad =
-        |e: MultipartError| AppError::BadRequest(format!("the upload could not be read: {e}"));
-    let name = field.file_name().unwrap_or("upload").to_string();
-    let head = field.chunk().await.map_err(bad)?.unwrap_or_default();
-    if head.is_empty() {
-        return Err(AppError::field("file", "choose a file to import"));
-    }
-    let format = software::choose_format(Some(asked), &name, &head)?;
-    // The multipart field borrows the request, so its chunks are handed to the importer's
-    // blocking reader through a channel.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(8);
-    let stream =
-        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
-    let input = std::io::Read::chain(
-        std::io::Cursor::new(head),
-        super::api::body_reader(axum::body::Body::from_stream(stream)),
-    );
-    let pump = async move {
-        loop {
-            let chunk = match field.chunk().await {
-                Ok(Some(b)) => Ok(b),
-                Ok(None) => break,
-                Err(e) => Err(std::io::Error::other(e.to_string())),
-            };
-            let failed = chunk.is_err();
-            if tx.send(chunk).await.is_err() || failed {
-                break;
-            }
-        }
-    };
     let actor = id.actor();
-    let import = software::import(
-        &app.db,
-        app.clock.now(),
-        &actor,
-        aid,
-        Source { name, format },
-        input,
-        None,
-    );
-    let ((), imported) = tokio::join!(pump, import);
-    imported.map(|_| ())
+    stream_field(field, async |name, head, input| {
+        let format = software::choose_format(Some(asked), &name, &head)?;
+        software::import(
+            &app.db,
+            app.clock.now(),
+            &actor,
+            aid,
+            Source { name, format },
+            input,
+            None,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
 }
 
 /// `POST /inventory/assets/{id}/software-imports` (multipart: `format`, then `file`).
@@ -870,11 +829,7 @@ async fn upload(
     Path(aid): Path<String>,
     mut form: Multipart,
 ) -> PageResult {
-    let bad = |e: MultipartError| {
-        PageError(AppError::BadRequest(format!(
-            "the upload could not be read: {e}"
-        )))
-    };
+    let bad = |e: MultipartError| PageError(unreadable(e));
     let mut asked = String::new();
     let mut outcome = Err(AppError::field("file", "choose a file to import"));
     while let Some(field) = form.next_field().await.map_err(bad)? {

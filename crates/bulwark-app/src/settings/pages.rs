@@ -128,13 +128,17 @@ async fn save(
         dormant_days: f.get("dormant_days"),
         username_templates: f.get("username_templates"),
     };
-    let days = v.dormant_days.trim().parse::<u32>();
+    // Fields a form leaves out stay as they are; an unreadable number is sent as 0, which the
+    // check refuses with the field named.
     let p = SettingsPatch {
         organisation_name: Some(v.organisation_name.clone()),
         mfa_required_roles: Some(v.roles.clone()),
-        // An unreadable number is sent as 0, which the check refuses with the field named.
-        dormant_days: Some(days.unwrap_or(0)),
-        username_templates: Some(v.username_templates.lines().map(str::to_string).collect()),
+        dormant_days: f
+            .has("dormant_days")
+            .then(|| v.dormant_days.trim().parse::<u32>().unwrap_or(0)),
+        username_templates: f
+            .has("username_templates")
+            .then(|| v.username_templates.lines().map(str::to_string).collect()),
     };
     match super::api::update_action(&app, &id, &p).await {
         Ok(_) => Ok(see_other("/settings?done=saved")),

@@ -25,6 +25,11 @@ impl FormData {
         Some(self.get(name).trim().to_string()).filter(|v| !v.is_empty())
     }
 
+    /// Whether the form has the field at all (an emptied field counts).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
     /// Every value of a field.
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0
@@ -143,5 +148,21 @@ fn label(field: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => s,
+    }
+}
+
+/// Form or query values by name, read in templates with `v("name")` ("" when absent).
+#[derive(Debug, Default)]
+pub struct Values(pub std::collections::HashMap<String, String>);
+
+impl Values {
+    /// The value of a field, "" when absent.
+    pub fn v(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether a field has this value (for `selected` options).
+    pub fn is(&self, name: &str, value: &str) -> bool {
+        self.v(name) == value
     }
 }

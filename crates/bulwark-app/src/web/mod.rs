@@ -10,6 +10,7 @@ pub mod openapi;
 mod assets;
 pub mod form;
 mod home;
+pub mod upload;
 
 use std::sync::OnceLock;
 
@@ -27,7 +28,7 @@ use crate::app::AppState;
 use crate::platform::http::error::AppError;
 use crate::platform::http::{RouteSpec, Routes};
 
-pub use form::{Errors, FormData};
+pub use form::{Errors, FormData, Values};
 
 /// Shared page routes (home, assets).
 pub fn routes() -> Routes {
