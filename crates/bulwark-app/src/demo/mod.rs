@@ -1,9 +1,14 @@
 //! The demo organisation: a fictional company with people in every role.
 //!
-//! Northwind Logistics is a 300-person freight forwarder. [`PEOPLE`] is its roster of Bulwark
-//! accounts, with job titles and departments that the schema does not store yet; later areas
-//! (assets, risks, policies, training, incidents) can hang their demo records off the same
-//! people by email.
+//! Northwind Logistics is a freight forwarder. [`PEOPLE`] is its roster of Bulwark accounts;
+//! its HR file ([`people`]) adds the rest of its 150 staff, its inventory ([`inventory`]) has
+//! over 200 assets with their dependencies, and six of its systems carry accounts ([`identity`])
+//! with the problems an auditor would find. Everything goes through the same importers and
+//! checks as real data. Later areas hang their demo records off the same people by email.
+
+mod identity;
+mod inventory;
+pub mod people;
 
 use bulwark_core::Role;
 use bulwark_core::validate::Email;
@@ -286,12 +291,42 @@ pub async fn load(app: &AppState) -> anyhow::Result<()> {
     }
     tx.commit().await?;
     app.settings.invalidate();
+
+    let settings = settings::load(&app.db).await?;
+    let staff = people::staff(now.datetime().date_naive());
+    let hr = people::hr_csv(&staff);
+    crate::identity::imports::import_people(
+        &app.db,
+        now,
+        &actor,
+        &settings,
+        "northwind-hr.csv".into(),
+        std::io::Cursor::new(hr.into_bytes()),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo people: {}", e.detail()))?;
+    let mut tx = app.db.begin().await?;
+    let assets = inventory::load(&mut tx, now, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo inventory: {}", e.detail()))?;
+    tx.commit().await?;
+    identity::load(&app.db, now, &actor, &settings, &staff).await?;
     tracing::info!(
         accounts = PEOPLE.len(),
+        people = staff.len(),
+        assets,
         organisation = ORGANISATION_NAME,
         "demo organisation loaded"
     );
     Ok(())
+}
+
+/// A deterministic scramble (SplitMix64), so that the demo is the same every time.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]
