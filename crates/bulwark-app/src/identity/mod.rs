@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod api;
 pub mod ldap;
 pub mod people;
+pub mod reviews;
