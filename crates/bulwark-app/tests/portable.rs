@@ -201,6 +201,17 @@ async fn export_then_import_on_the_other_backend(app: TestApp) {
             "asset_dependencies",
             "software_components",
             "software_imports",
+            "accounts",
+            "identity_imports",
+            "sod_rules",
+            "identity_exemptions",
+            "identity_findings",
+            "scim_groups",
+            "scim_tokens",
+            "review_campaigns",
+            "review_items",
+            "review_decisions",
+            "review_tasks",
         ]
     );
     let users = body(&file)
