@@ -112,25 +112,9 @@ async fn change_account(app: &TestApp, id: &str, set: &[(&str, sea_query::Value)
     tx.commit().await.unwrap();
 }
 
-/// A user with a given email and an API token for them.
+/// A user with a given email and an API client for them.
 async fn user_api(app: &TestApp, email: &str, role: Role) -> Api {
-    let id = app.user(email, role, "correct horse battery").await;
-    let s = &app.state;
-    let mut tx = s.db.begin().await.unwrap();
-    let t = bulwark_app::access::tokens::create(
-        &mut tx,
-        s.clock.now(),
-        &Actor::system(),
-        &id,
-        &bulwark_app::access::tokens::NewToken {
-            name: "test".into(),
-            expires_days: None,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    app.api(&t.secret)
+    app.api(&app.token_as(email, role).await)
 }
 
 /// Queued or sent mail, oldest first.
@@ -1010,3 +994,203 @@ fn routes_are_in_the_role_matrix() {
         .count();
     assert!(ours >= want.len());
 }
+
+/// A signed-in browser for a user: a client that sends the session cookie, and the CSRF token.
+async fn browser(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    use bulwark_app::access::{sessions, users};
+    let s = &app.state;
+    let user = users::by_email(&mut s.db.read().await.unwrap().h(), email)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = s.db.begin().await.unwrap();
+    let (token, row) = sessions::create(&mut tx.h(), s.clock.now(), &user.id, true, 12, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "cookie",
+        format!("{}={token}", sessions::COOKIE).parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (client, row.csrf_token)
+}
+
+async fn pages_launch_decide_and_follow_tasks(app: TestApp) {
+    let o = org(&app).await;
+    user_api(&app, "olivia@corp.example", Role::Staff).await;
+    let (mgr, mgr_csrf) = browser(&app, "ivy@corp.example").await;
+    let (olivia, olivia_csrf) = browser(&app, "olivia@corp.example").await;
+    let get = |c: &reqwest::Client, path: &str| {
+        let req = c.get(format!("{}{path}", app.url));
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let post = |c: &reqwest::Client, path: &str, form: Vec<(&str, String)>| {
+        let req = c.post(format!("{}{path}", app.url)).form(&form);
+        async move {
+            let r = req.send().await.unwrap();
+            let to = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (r.status().as_u16(), to, r.text().await.unwrap())
+        }
+    };
+
+    let (s, form) = get(&mgr, "/identity/reviews/new").await;
+    assert_eq!(s, 200);
+    assert!(form.contains("name=\"system_ids\"") && form.contains("CRM"));
+    // Refused: the form comes back with the errors and the input kept.
+    let (s, _, page) = post(
+        &mgr,
+        "/identity/reviews",
+        vec![
+            ("csrf_token", mgr_csrf.clone()),
+            ("name", "Q1 pages".into()),
+            ("stage1", "system_owner".into()),
+            ("deadline", "2026-01-01".into()),
+            ("remind_days_before", "3".into()),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("must be after today") && page.contains("value=\"Q1 pages\""),
+        "{page}"
+    );
+    let (s, to, _) = post(
+        &mgr,
+        "/identity/reviews",
+        vec![
+            ("csrf_token", mgr_csrf.clone()),
+            ("name", "Q1 pages".into()),
+            ("system_ids", o.crm.clone()),
+            ("stage1", "system_owner".into()),
+            ("stage2", "person".into()),
+            ("stage2_email", "fiona@corp.example".into()),
+            ("strategy", "all_must_accept".into()),
+            ("fallback_reviewer", "fiona@corp.example".into()),
+            ("deadline", "2026-03-20".into()),
+            ("remind_days_before", "3".into()),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let cid = to
+        .strip_prefix("/identity/reviews/")
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, c) = o.mgr.get(&format!("/api/v1/access-reviews/{cid}")).await;
+    assert_eq!(c["stages"], json!(["system_owner", "fiona@corp.example"]));
+    let (s, detail) = get(&mgr, &to).await;
+    assert_eq!(s, 200);
+    assert!(
+        detail.contains("0 of 4 decided") && detail.contains("evidence.pdf"),
+        "{detail}"
+    );
+
+    // The reviewer's queue: staff see it, and nothing else of identity.
+    let (s, q) = get(&olivia, "/reviews").await;
+    assert_eq!(s, 200);
+    assert!(q.contains("svc-backup") && q.contains("Q1 pages"), "{q}");
+    assert_eq!(get(&olivia, "/identity/reviews").await.0, 403);
+    assert_eq!(get(&olivia, &to).await.0, 403);
+    let all = items(&o.mgr, &cid).await;
+    let bob = all["bob@CRM"]["id"].as_str().unwrap().to_string();
+    let svc = all["svc-backup@CRM"]["id"].as_str().unwrap().to_string();
+    let (s, _, page) = post(
+        &olivia,
+        "/reviews",
+        vec![
+            ("csrf_token", olivia_csrf.clone()),
+            ("back", "/reviews".into()),
+            ("item_ids", bob.clone()),
+            ("item_ids", svc.clone()),
+            ("decision", "revoke".into()),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("f-justification-error") && page.contains("checked"),
+        "{page}"
+    );
+    let (s, to_queue, _) = post(
+        &olivia,
+        "/reviews",
+        vec![
+            ("csrf_token", olivia_csrf.clone()),
+            ("back", "/reviews".into()),
+            ("item_ids", bob.clone()),
+            ("item_ids", svc.clone()),
+            ("decision", "revoke".into()),
+            ("justification", "no longer needed".into()),
+        ],
+    )
+    .await;
+    assert_eq!((s, to_queue.as_str()), (303, "/reviews?done=saved"));
+    let (_, q) = get(&olivia, "/reviews?done=saved").await;
+    assert!(!q.contains("svc-backup") && q.contains("Saved."), "{q}");
+
+    // The manager decides on behalf from the campaign page, then follows the tasks.
+    let alice = all["alice@CRM"]["id"].as_str().unwrap().to_string();
+    let (s, back, _) = post(
+        &mgr,
+        "/reviews",
+        vec![
+            ("csrf_token", mgr_csrf.clone()),
+            ("back", format!("/identity/reviews/{cid}")),
+            ("item_ids", alice),
+            ("decision", "keep".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, back),
+        (303, format!("/identity/reviews/{cid}?done=saved"))
+    );
+    let (s, tasks) = get(&mgr, "/identity/reviews/tasks?status=open").await;
+    assert_eq!(s, 200);
+    assert!(
+        tasks.contains("svc-backup") && tasks.contains("Mark done"),
+        "{tasks}"
+    );
+    let (_, t) = o.mgr.get("/api/v1/access-review-tasks").await;
+    let tid = t["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, to, _) = post(
+        &mgr,
+        &format!("/identity/reviews/tasks/{tid}/done"),
+        vec![
+            ("csrf_token", mgr_csrf.clone()),
+            ("note", "disabled".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, to.as_str()),
+        (303, "/identity/reviews/tasks?done=saved")
+    );
+    let (s, list) = get(&mgr, "/identity/reviews").await;
+    assert_eq!(s, 200);
+    assert!(list.contains("Q1 pages"));
+    let (s, to, _) = post(
+        &mgr,
+        &format!("/identity/reviews/{cid}/close"),
+        vec![("csrf_token", mgr_csrf.clone())],
+    )
+    .await;
+    assert_eq!(s, 303, "{to}");
+}
+both_backends!(pages_launch_decide_and_follow_tasks);

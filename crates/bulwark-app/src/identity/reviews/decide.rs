@@ -230,22 +230,10 @@ async fn create_task(
     let q = Query::insert()
         .into_table(Alias::new("review_tasks"))
         .columns(
-            [
-                "id",
-                "campaign_id",
-                "item_id",
-                "system_id",
-                "system_name",
-                "username",
-                "username_key",
-                "kind",
-                "status",
-                "assignee",
-                "notes",
-                "created_at",
-                "updated_at",
-            ]
-            .map(Alias::new),
+            store::TASK_COLUMNS
+                .iter()
+                .chain(&["username_key"])
+                .map(|c| Alias::new(*c)),
         )
         .values_panic([
             new_id(now).into(),
@@ -254,13 +242,15 @@ async fn create_task(
             system_id.clone().into(),
             item.system_name.clone().into(),
             item.username.clone().into(),
-            crate::identity::accounts::username_key(&item.username).into(),
             kind.into(),
             "open".into(),
             Some(owner.unwrap_or_else(|| c.fallback_email.clone())).into(),
             String::new().into(),
             now.to_db().into(),
+            None::<String>.into(),
+            None::<String>.into(),
             now.to_db().into(),
+            crate::identity::accounts::username_key(&item.username).into(),
         ])
         .to_owned();
     tx.h().execute(&q).await?;

@@ -396,31 +396,8 @@ fn json(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-const ITEM_COLUMNS: [&str; 21] = [
-    "id",
-    "campaign_id",
-    "account_id",
-    "system_id",
-    "system_name",
-    "username",
-    "username_key",
-    "display_name",
-    "email",
-    "person_id",
-    "person_name",
-    "privileged",
-    "mfa",
-    "groups",
-    "last_login",
-    "enabled",
-    "reviewers",
-    "stage",
-    "reviewer",
-    "outcome",
-    "updated_at",
-];
-
-/// The frozen copy of an account, awaiting its first stage.
+/// The frozen copy of an account, awaiting its first stage: values for [`store::ITEM_COLUMNS`]
+/// then `username_key` and `updated_at`.
 fn item_values(
     now: Timestamp,
     campaign_id: &str,
@@ -435,7 +412,6 @@ fn item_values(
         a.system_id.clone().into(),
         a.system_name.clone().into(),
         a.username.clone().into(),
-        accounts::username_key(&a.username).into(),
         a.display_name.clone().into(),
         a.email.clone().into(),
         a.person.as_ref().map(|p| p.id.clone()).into(),
@@ -449,14 +425,20 @@ fn item_values(
         1i64.into(),
         first.into(),
         None::<String>.into(),
+        None::<String>.into(),
+        accounts::username_key(&a.username).into(),
         now.to_db().into(),
     ]
 }
 
 async fn insert_items(tx: &mut Tx, rows: Vec<Vec<SimpleExpr>>) -> Result<(), DbError> {
     let mut q = Query::insert();
-    q.into_table(Alias::new("review_items"))
-        .columns(ITEM_COLUMNS.map(Alias::new));
+    q.into_table(Alias::new("review_items")).columns(
+        store::ITEM_COLUMNS
+            .iter()
+            .chain(&["username_key", "updated_at"])
+            .map(|c| Alias::new(*c)),
+    );
     for r in rows {
         q.values_panic(r);
     }

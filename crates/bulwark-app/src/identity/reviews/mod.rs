@@ -12,6 +12,7 @@ pub mod api;
 pub mod decide;
 pub mod evidence;
 pub mod launch;
+pub mod pages;
 pub mod progress;
 pub mod reminders;
 pub mod store;

@@ -173,7 +173,8 @@ impl ItemRow {
     }
 }
 
-const ITEM_COLUMNS: [&str; 20] = [
+/// The columns of `review_items` an item is read from (the rest: `username_key`, `updated_at`).
+pub(super) const ITEM_COLUMNS: [&str; 20] = [
     "id",
     "campaign_id",
     "account_id",
@@ -356,7 +357,8 @@ async fn with_decisions(
         .collect())
 }
 
-const TASK_COLUMNS: [&str; 14] = [
+/// The columns of `review_tasks` a task is read from (the rest: `username_key`).
+pub(super) const TASK_COLUMNS: [&str; 14] = [
     "id",
     "campaign_id",
     "item_id",
