@@ -147,6 +147,27 @@ fn by_user(items: &Value) -> std::collections::BTreeMap<String, Value> {
         .collect()
 }
 
+/// With the SMTP sink of `scripts/test.sh` (`BULWARK_TEST_MAILDIR`), checks that a message with
+/// this subject was delivered over SMTP once the mail jobs ran.
+async fn delivered(app: &TestApp, subject: &str) {
+    let Ok(dir) = std::env::var("BULWARK_TEST_MAILDIR") else {
+        return;
+    };
+    app.run_jobs().await;
+    let want = format!("Subject: {subject}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        for e in std::fs::read_dir(std::path::Path::new(&dir).join("new")).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
+            if text.contains(&want) {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no delivered message with {want:?} in {dir}");
+}
+
 /// The organisation every test starts from.
 struct Org {
     mgr: Api,
@@ -722,7 +743,8 @@ async fn tasks_are_verified_by_the_next_import(app: TestApp) {
         [
             "access_review_task.verify",
             "access_review_task.reopen",
-            "access_review_task.done"
+            "access_review_task.done",
+            "access_review_task.create"
         ]
     );
 }
@@ -797,6 +819,7 @@ async fn reminders_and_escalation_are_sent_once_a_day(app: TestApp) {
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(count(&mails(&app).await, "Reminder"), 2, "not twice a day");
+    delivered(&app, "Reminder: access review \"Q1\" due 2026-03-20").await;
 
     // Overdue: the fallback reviewer and the launcher hear who is late, once a day.
     set_clock(&app, "2026-03-21T07:00:00Z");

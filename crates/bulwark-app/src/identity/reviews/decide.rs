@@ -84,9 +84,8 @@ pub async fn decide(
     let decision = check(d)?;
     let mut campaigns: HashMap<String, Campaign> = HashMap::new();
     let mut out = Vec::new();
-    let mut ids = d.item_ids.clone();
-    ids.dedup();
-    for id in ids {
+    let mut seen = std::collections::HashSet::new();
+    for id in d.item_ids.iter().filter(|i| seen.insert(i.trim())) {
         let before = store::item(&mut tx.h(), id.trim())
             .await?
             .ok_or(AppError::NotFound)?;
@@ -185,7 +184,7 @@ async fn decide_one(
     tx.h().execute(&ins).await?;
     tx.h().execute(&upd).await?;
     if let Some(o @ (Outcome::Revoked | Outcome::Modified)) = settled {
-        create_task(tx, now, c, &before, o).await?;
+        create_task(tx, now, &who.actor, c, &before, o).await?;
     }
     let after = store::item(&mut tx.h(), &before.id)
         .await?
@@ -207,10 +206,11 @@ async fn decide_one(
 }
 
 /// Opens the task that carries out a revoke or modify outcome, assigned to the system owner
-/// (else the fallback reviewer). Nothing to do when the system is gone.
+/// (else the fallback reviewer); recorded. Nothing to do when the system is gone.
 async fn create_task(
     tx: &mut Tx,
     now: Timestamp,
+    actor: &Actor,
     c: &Campaign,
     item: &ReviewItem,
     outcome: Outcome,
@@ -227,6 +227,7 @@ async fn create_task(
     } else {
         "modify"
     };
+    let id = new_id(now);
     let q = Query::insert()
         .into_table(Alias::new("review_tasks"))
         .columns(
@@ -236,7 +237,7 @@ async fn create_task(
                 .map(|c| Alias::new(*c)),
         )
         .values_panic([
-            new_id(now).into(),
+            id.clone().into(),
             c.id.clone().into(),
             item.id.clone().into(),
             system_id.clone().into(),
@@ -254,5 +255,15 @@ async fn create_task(
         ])
         .to_owned();
     tx.h().execute(&q).await?;
+    let task = store::task(&mut tx.h(), &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    record(
+        tx,
+        now,
+        actor,
+        Change::new("access_review_task.create", "access_review_task", Some(&id)).after(&task),
+    )
+    .await?;
     Ok(())
 }
