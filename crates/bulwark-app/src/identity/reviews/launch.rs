@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use sea_query::{Alias, ExprTrait, Query, SimpleExpr};
 use serde::Deserialize;
 
-use super::{ACTIVE, Campaign, STRATEGIES, StageRule, SystemRef, store, strategy_of};
+use super::{ACTIVE, Campaign, STRATEGIES, StageRule, SystemRef, store};
 use crate::audit_log::{Actor, Change, record};
 use crate::identity::accounts::{self, Account};
 use crate::identity::people;
@@ -55,7 +55,7 @@ struct Checked {
     remind: i64,
 }
 
-/// The first day of a stored timestamp (UTC).
+/// The day (UTC) of a moment.
 pub fn day_of(now: Timestamp) -> NaiveDate {
     now.datetime().date_naive()
 }
@@ -101,16 +101,17 @@ fn check(n: &NewCampaign, today: NaiveDate) -> (Option<Checked>, Vec<FieldError>
             Err(e) => errs.push(e),
         }
     }
-    let strategy = match n.strategy.as_deref().unwrap_or("any_deny_denies").trim() {
-        s if strategy_of(s).is_some() => STRATEGIES.iter().find(|(v, _)| *v == s).map(|(v, _)| *v),
-        _ => {
-            errs.push(FieldError::new(
-                "strategy",
-                "must be any_deny_denies or all_must_accept",
-            ));
-            None
-        }
-    };
+    let wanted = n.strategy.as_deref().unwrap_or("any_deny_denies").trim();
+    let strategy = STRATEGIES
+        .iter()
+        .find(|(v, _)| *v == wanted)
+        .map(|(v, _)| *v);
+    if strategy.is_none() {
+        errs.push(FieldError::new(
+            "strategy",
+            "must be any_deny_denies or all_must_accept",
+        ));
+    }
     let remind = n.remind_days_before.unwrap_or(3);
     if !(0..=60).contains(&remind) {
         errs.push(FieldError::new(
@@ -252,28 +253,14 @@ pub async fn launch(
         ));
     }
     let id = new_id(now);
+    let none = || SimpleExpr::from(None::<String>);
     let campaign = Query::insert()
         .into_table(Alias::new("review_campaigns"))
         .columns(
-            [
-                "id",
-                "name",
-                "description",
-                "systems",
-                "privileged_only",
-                "stages",
-                "strategy",
-                "fallback_person_id",
-                "fallback_email",
-                "deadline",
-                "remind_days_before",
-                "status",
-                "launched_by",
-                "launcher_email",
-                "launched_at",
-                "updated_at",
-            ]
-            .map(Alias::new),
+            store::CAMPAIGN_COLUMNS
+                .iter()
+                .chain(&["fallback_person_id", "launcher_email"])
+                .map(|c| Alias::new(*c)),
         )
         .values_panic([
             id.clone().into(),
@@ -289,15 +276,18 @@ pub async fn launch(
             )
             .into(),
             c.strategy.into(),
-            fallback_person.into(),
             c.fallback.clone().into(),
             c.deadline.clone().into(),
             c.remind.into(),
             ACTIVE.into(),
             actor.label.clone().into(),
+            now.to_db().into(),
+            none(),
+            none(),
+            none(),
+            now.to_db().into(),
+            fallback_person.into(),
             actor.id.as_ref().map(|_| actor.label.clone()).into(),
-            now.to_db().into(),
-            now.to_db().into(),
         ])
         .to_owned();
     tx.h().execute(&campaign).await?;

@@ -57,7 +57,9 @@ impl From<CampaignRow> for Campaign {
     }
 }
 
-const CAMPAIGN_COLUMNS: [&str; 17] = [
+/// The columns of `review_campaigns` a campaign is read from (the rest: `fallback_person_id`,
+/// `launcher_email`).
+pub(super) const CAMPAIGN_COLUMNS: [&str; 17] = [
     "id",
     "name",
     "description",
