@@ -208,6 +208,10 @@ async fn export_then_import_on_the_other_backend(app: TestApp) {
             "identity_findings",
             "scim_groups",
             "scim_tokens",
+            "review_campaigns",
+            "review_items",
+            "review_decisions",
+            "review_tasks",
         ]
     );
     let users = body(&file)

@@ -32,9 +32,7 @@ struct Line {
 
 impl Line {
     fn of(s: &Staff, username: String, groups: Vec<&'static str>) -> Line {
-        let r =
-            mix(s.employee_id.len() as u64
-                ^ u64::from_str_radix(&s.employee_id[1..], 10).unwrap_or(7));
+        let r = mix(s.employee_id[1..].parse::<u64>().unwrap_or(7));
         Line {
             username,
             email: String::new(),
@@ -143,11 +141,25 @@ fn exports(now: Timestamp, staff: &[Staff]) -> Vec<(&'static str, String)> {
     }
 
     // Active Directory: {f}{last} usernames; separate admin accounts; a service account.
+    // Like a real directory, a username already taken gets a number (which the rules then
+    // cannot match: the linking queue).
+    let mut taken = std::collections::HashSet::new();
     let mut ad: Vec<Line> = staff
         .iter()
         .map(|s| {
             let (f, l) = fl(s);
-            let mut line = Line::of(s, format!("{}{l}", &f[..1]), vec!["Domain Users"]);
+            let base = format!("{}{l}", &f[..1]);
+            let username = (1..)
+                .map(|n| {
+                    if n == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}{n}")
+                    }
+                })
+                .find(|u| taken.insert(u.clone()))
+                .unwrap_or(base);
+            let mut line = Line::of(s, username, vec!["Domain Users"]);
             line.groups.push(match s.department.as_str() {
                 "Finance" => "GG-Finance",
                 "IT" => "GG-IT",

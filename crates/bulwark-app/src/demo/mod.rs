@@ -9,6 +9,7 @@
 mod identity;
 mod inventory;
 pub mod people;
+mod reviews;
 
 use bulwark_core::Role;
 use bulwark_core::validate::Email;
@@ -311,6 +312,7 @@ pub async fn load(app: &AppState) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("demo inventory: {}", e.detail()))?;
     tx.commit().await?;
     identity::load(&app.db, now, &actor, &settings, &staff).await?;
+    reviews::load(&app.db, now, &actor, &app.config.public_url).await?;
     tracing::info!(
         accounts = PEOPLE.len(),
         people = staff.len(),

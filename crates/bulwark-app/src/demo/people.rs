@@ -86,7 +86,7 @@ pub fn staff(today: NaiveDate) -> Vec<Staff> {
     let ceo = "catherine.mbeki@northwind.example";
     let mut out: Vec<Staff> = Vec::new();
     let mut heads: Vec<(&str, String)> = Vec::new();
-    for (i, p) in PEOPLE.iter().enumerate() {
+    for p in PEOPLE {
         if p.department == "External" {
             continue;
         }
@@ -104,7 +104,7 @@ pub fn staff(today: NaiveDate) -> Vec<Staff> {
             _ => Some(ceo.to_string()),
         };
         out.push(Staff {
-            employee_id: format!("E{:04}", 1000 + i),
+            employee_id: format!("E{:04}", 1000 + out.len()),
             name: p.name.to_string(),
             email: p.email.to_string(),
             department: p.department.to_string(),

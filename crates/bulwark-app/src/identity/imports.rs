@@ -387,6 +387,8 @@ pub async fn import_accounts<S: Send + 'static>(
     }
     let summary = records.finish().await?;
     sync.finish(&mut tx.h()).await?;
+    // Revocations from access reviews are checked against what the system now holds.
+    super::reviews::verify_revocations(&mut tx, now, actor, &system.id).await?;
     let tally = std::mem::take(&mut sync.tally);
     let outcome = conclude(
         &mut tx,

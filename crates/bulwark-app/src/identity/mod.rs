@@ -7,5 +7,6 @@ pub mod imports;
 pub mod ldap;
 pub mod pages;
 pub mod people;
+pub mod reviews;
 pub mod rules;
 pub mod scim;

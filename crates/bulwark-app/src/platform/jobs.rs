@@ -212,6 +212,12 @@ pub fn handlers() -> HashMap<&'static str, JobHandler> {
         }),
     );
     h.insert(
+        crate::identity::reviews::reminders::JOB_KIND,
+        Arc::new(|app: AppState, payload: String| -> JobFuture {
+            Box::pin(crate::identity::reviews::reminders::run(app, payload))
+        }),
+    );
+    h.insert(
         "maintenance.purge",
         Arc::new(|app: AppState, _payload: String| -> JobFuture {
             Box::pin(async move {

@@ -9,4 +9,5 @@ pub mod jobs;
 pub mod logging;
 pub mod mail;
 pub mod metrics;
+pub mod pdf;
 pub mod secrets;

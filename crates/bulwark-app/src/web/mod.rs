@@ -60,7 +60,7 @@ pub struct Chrome {
     pub title: String,
     pub org: String,
     pub user: Option<NavUser>,
-    /// The general entries (home, users, audit trail, settings, API docs).
+    /// The general entries (home, own access reviews, users, audit trail, settings, API docs).
     pub nav: Vec<NavItem>,
     /// The product's areas the role may see.
     pub areas: Vec<NavItem>,
@@ -103,8 +103,9 @@ fn route_exists(method: &Method, path: &str) -> bool {
 }
 
 /// The general navigation entries, shown when the route exists and the role may open it.
-const GENERAL: [(&str, &str); 5] = [
+const GENERAL: [(&str, &str); 6] = [
     ("Home", "/"),
+    ("My reviews", "/reviews"),
     ("Users", "/users"),
     ("Audit trail", "/audit"),
     ("Settings", "/settings"),

@@ -160,7 +160,12 @@ impl TestApp {
             role.as_str().replace('_', "-"),
             hex::encode(bulwark_app::platform::ids::random_bytes::<8>())
         );
-        let id = self.user(&email, role, "correct horse battery").await;
+        self.token_as(&email, role).await
+    }
+
+    /// Creates an account with this email and role and an API token for it; returns the token.
+    pub async fn token_as(&self, email: &str, role: Role) -> String {
+        let id = self.user(email, role, "correct horse battery").await;
         let s = &self.state;
         let mut tx = s.db.begin().await.unwrap();
         let t = bulwark_app::access::tokens::create(

@@ -162,7 +162,8 @@ pub async fn provisioner(app: &AppState, headers: &HeaderMap) -> Result<Provisio
     })
 }
 
-/// Records a provisioning change and schedules the findings' re-evaluation.
+/// Records a provisioning change, checks access-review revocations on the system against it,
+/// and schedules the findings' re-evaluation.
 async fn recorded(
     tx: &mut Tx,
     now: Timestamp,
@@ -170,6 +171,7 @@ async fn recorded(
     change: Change,
 ) -> Result<(), Scim> {
     record(tx, now, &who.actor, change).await?;
+    crate::identity::reviews::verify_revocations(tx, now, &who.actor, &who.system_id).await?;
     schedule_refresh(tx, now).await?;
     Ok(())
 }

@@ -34,6 +34,10 @@ pub const TABLES: &[&str] = &[
     "identity_findings",
     "scim_groups",
     "scim_tokens",
+    "review_campaigns",
+    "review_items",
+    "review_decisions",
+    "review_tasks",
 ];
 
 /// Tables whose rows are not carried by an export (short-lived secrets and counters).

@@ -36,6 +36,8 @@ pub fn routes() -> Routes {
         .merge(crate::inventory::pages::routes())
         .merge(crate::identity::api::routes())
         .merge(crate::identity::pages::routes())
+        .merge(crate::identity::reviews::api::routes())
+        .merge(crate::identity::reviews::pages::routes())
         .merge(openapi_routes())
 }
 

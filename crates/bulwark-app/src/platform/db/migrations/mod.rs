@@ -3,6 +3,7 @@
 mod m0001_platform;
 mod m0002_inventory;
 mod m0003_identity;
+mod m0004_reviews;
 
 use super::Backend;
 
@@ -32,5 +33,10 @@ pub const ALL: &[Migration] = &[
         version: 3,
         name: "identity: accounts, imports, findings, exemptions, SoD rules, SCIM",
         up: m0003_identity::up,
+    },
+    Migration {
+        version: 4,
+        name: "access reviews: campaigns, items, decisions, tasks",
+        up: m0004_reviews::up,
     },
 ];
