@@ -388,3 +388,75 @@ async fn plain_ldap_on_the_ldaps_port_says_so() {
         "{err:?}"
     );
 }
+
+mod common;
+
+/// The directory's accounts through the API into a system; a refused bind or an unreachable
+/// server changes nothing and says why.
+async fn imports_through_the_api_and_refusals_change_nothing(app: common::TestApp) {
+    let Some(s) = server() else { return };
+    let api = app.api(&app.token_for(bulwark_core::Role::ItManager).await);
+    let (st, sys) = api
+        .post(
+            "/api/v1/assets",
+            serde_json::json!({"name": "Directory", "kind": "server"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{sys}");
+    let sys = sys["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/assets/{sys}/ldap-imports");
+    // The default filter also matches an entry without a login name: the import is refused,
+    // naming it, and nothing is stored.
+    let (st, e) = api
+        .post(
+            &path,
+            serde_json::json!({"url": s.url, "base_dn": s.base_dn, "bind_dn": s.bind_dn,
+                               "password": s.password}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert_eq!(
+        e["problems"][0]["record"],
+        "cn=Reception Desk,ou=people,dc=northwind,dc=test"
+    );
+    let (_, none) = api.get(&format!("/api/v1/accounts?system_id={sys}")).await;
+    assert!(none["items"].as_array().unwrap().is_empty());
+
+    // With a filter for login accounts only, everyone comes in.
+    let body = |url: &str, password: &str| {
+        serde_json::json!({"url": url, "base_dn": s.base_dn, "bind_dn": s.bind_dn,
+                           "password": password, "timeout_secs": 10,
+                           "user_filter": "(&(|(objectClass=inetOrgPerson)(objectClass=posixAccount))(uid=*))"})
+    };
+    let (st, out) = api.post(&path, body(&s.url, &s.password)).await;
+    assert_eq!(st, 201, "{out}");
+    assert_eq!(out["import"]["source"], "ldap");
+    assert_eq!(out["import"]["added"], ACCOUNTS as i64, "{out}");
+    let count = |v: &serde_json::Value| v["items"].as_array().unwrap().len();
+    let (_, all) = api
+        .get(&format!("/api/v1/accounts?system_id={sys}&limit=500"))
+        .await;
+    assert_eq!(count(&all), ACCOUNTS);
+
+    let (st, e) = api.post(&path, body(&s.url, "wrong password")).await;
+    assert_eq!(st, 400, "{e}");
+    assert!(
+        !e.to_string().contains("wrong password"),
+        "the password is never echoed: {e}"
+    );
+    let closed = format!("ldap://127.0.0.1:{}", closed_port());
+    let (st, e) = api.post(&path, body(&closed, &s.password)).await;
+    assert_eq!(st, 400, "{e}");
+    let (_, after) = api
+        .get(&format!("/api/v1/accounts?system_id={sys}&limit=500"))
+        .await;
+    assert_eq!(after, all, "refused imports change nothing");
+
+    // A second read of the same directory changes nothing either.
+    let (st, out) = api.post(&path, body(&s.url, &s.password)).await;
+    assert_eq!(st, 201, "{out}");
+    assert_eq!(out["import"]["added"], 0);
+    assert_eq!(out["import"]["removed"], 0);
+    assert_eq!(out["import"]["changed"], 0);
+}
+both_backends!(imports_through_the_api_and_refusals_change_nothing);

@@ -126,3 +126,121 @@ fn export_import_backup_restore_round_trip() {
         assert_eq!(users[0]["role"], "auditor", "{users}");
     }
 }
+
+/// Adds an asset to a migrated data directory through the library (the CLI has no asset command).
+fn add_system(data: &Path, name: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = bulwark_app::platform::db::Db::open_sqlite(data)
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let input = bulwark_app::inventory::assets::AssetInput {
+            name: Some(name.into()),
+            kind: Some("saas_application".into()),
+            ..Default::default()
+        };
+        bulwark_app::inventory::assets::create(
+            &mut tx,
+            bulwark_core::Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+            &bulwark_app::audit_log::Actor::cli(),
+            &input,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        db.close().await;
+    });
+}
+
+#[test]
+fn people_and_accounts_imports_and_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = bulwark(&data, &["migrate"]);
+    assert!(o.status.success(), "{}", text(&o));
+    add_system(&data, "ERP");
+    let file = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let hr = file(
+        "hr.csv",
+        "employee_id,name,email,department,manager_email,status,start_date,leave_date\n\
+         E1,Alice Smith,alice@northwind.example,Finance,,active,2020-01-06,\n\
+         E2,Bob Jones,bob@northwind.example,Sales,,leaver,2019-05-01,2026-02-01\n",
+    );
+    let o = bulwark(&data, &["import", "people", &hr]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("people: 2 records from hr.csv; 2 added"),
+        "{}",
+        text(&o)
+    );
+    let accounts = file(
+        "erp.csv",
+        "username,email,display_name,privileged,mfa,last_login,groups,status\n\
+         asmith,,Alice Smith,true,false,2099-01-01T00:00:00Z,Admins,enabled\n\
+         bob@northwind.example,,Bob Jones,false,true,2099-01-01T00:00:00Z,,enabled\n\
+         ghost,,Who,false,true,2099-01-01T00:00:00Z,,enabled\n",
+    );
+    let o = bulwark(&data, &["import", "accounts", "--system", "ERP", &accounts]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("ERP: 3 records from erp.csv; 3 added"),
+        "{}",
+        text(&o)
+    );
+    assert!(out.contains("2 linked, 1 accounts waiting"), "{}", text(&o));
+
+    // A refused file lists every problem with its line, and changes nothing.
+    let bad = file(
+        "bad.csv",
+        "username,email,display_name,privileged,mfa,last_login,groups,status\n\
+         x,,X,maybe,true,,,enabled\n\
+         y,,Y,false,true,,,gone\n",
+    );
+    let o = bulwark(&data, &["import", "accounts", "--system", "ERP", &bad]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("line 3"),
+        "{}",
+        text(&o)
+    );
+    assert!(err.contains("nothing was changed"), "{}", text(&o));
+    let o = bulwark(
+        &data,
+        &["import", "accounts", "--system", "Nowhere", &accounts],
+    );
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Nowhere"),
+        "{}",
+        text(&o)
+    );
+
+    let o = bulwark(&data, &["identity", "findings", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let mut kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["leaver_enabled", "orphaned", "privileged_without_mfa"],
+        "{}",
+        text(&o)
+    );
+    let o = bulwark(&data, &["identity", "findings"]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.starts_with("KIND"), "{table}");
+    assert!(
+        table.contains("ghost") && table.contains("3 open finding(s)"),
+        "{table}"
+    );
+}

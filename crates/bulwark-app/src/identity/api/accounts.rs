@@ -258,7 +258,12 @@ pub async fn import_from_directory(
         e => AppError::BadRequest(format!("the directory could not be read: {e}")),
     })?;
     if !fetched.problems.is_empty() {
-        return Err(AppError::Rejected(fetched.problems));
+        let mut problems = fetched.problems;
+        problems.push(bulwark_core::InputProblem::whole(
+            "give these entries a login name, or narrow the user filter to login accounts, \
+             e.g. (&(objectClass=inetOrgPerson)(uid=*))",
+        ));
+        return Err(AppError::Rejected(problems));
     }
     let settings = crate::settings::load(&app.db).await?;
     let records = fetched.accounts;
