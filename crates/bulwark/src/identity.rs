@@ -1,6 +1,9 @@
-//! `bulwark identity …`: identity findings from the command line.
+//! `bulwark identity …`: identity findings and access-review evidence from the command line.
 
 use bulwark_app::identity::findings::{self, FindingFilter, IdentityFinding};
+use bulwark_app::identity::reviews::api::campaign_data;
+use bulwark_app::identity::reviews::{evidence, store};
+use bulwark_app::platform::secrets::checked_path;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::cli::{DbArgs, open};
@@ -11,6 +14,32 @@ pub enum IdentityCmd {
     /// List the open identity findings (orphaned, leaver still enabled, dormant, privileged
     /// without MFA, shared, segregation-of-duties conflicts).
     Findings(FindingsArgs),
+    /// List the access-review campaigns, newest first.
+    Reviews(ReviewsArgs),
+    /// Write an access review's evidence pack for auditors (CSV and/or PDF).
+    Evidence(EvidenceArgs),
+}
+
+/// `bulwark identity reviews`.
+#[derive(Debug, Args)]
+pub struct ReviewsArgs {
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// `bulwark identity evidence`.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The campaign's id (see `bulwark identity reviews`).
+    campaign: String,
+    /// Write the CSV of every item, decision and task here.
+    #[arg(long)]
+    csv: Option<String>,
+    /// Write the PDF summary here.
+    #[arg(long)]
+    pdf: Option<String>,
 }
 
 /// Output formats.
@@ -36,7 +65,53 @@ pub struct FindingsArgs {
 
 /// Runs an identity command.
 pub async fn run(cmd: IdentityCmd) -> anyhow::Result<()> {
-    let IdentityCmd::Findings(a) = cmd;
+    match cmd {
+        IdentityCmd::Findings(a) => findings(a).await,
+        IdentityCmd::Reviews(a) => reviews(a).await,
+        IdentityCmd::Evidence(a) => evidence(a).await,
+    }
+}
+
+async fn reviews(a: ReviewsArgs) -> anyhow::Result<()> {
+    let app = open(&a.db).await?;
+    let campaigns =
+        store::list_campaigns(&mut app.state.db.read().await?.h(), None, None, 1000).await?;
+    for c in &campaigns {
+        println!("{}  {:<7} due {}  {}", c.id, c.status, c.deadline, c.name);
+    }
+    println!("{} campaign(s)", campaigns.len());
+    Ok(())
+}
+
+async fn evidence(a: EvidenceArgs) -> anyhow::Result<()> {
+    if a.csv.is_none() && a.pdf.is_none() {
+        anyhow::bail!("say where to write the evidence: --csv FILE and/or --pdf FILE");
+    }
+    let app = open(&a.db).await?;
+    let fail = |e: bulwark_app::platform::http::error::AppError| match e {
+        bulwark_app::platform::http::error::AppError::NotFound => {
+            anyhow::anyhow!("no access review has the id {}", a.campaign)
+        }
+        e => anyhow::anyhow!("{}", e.detail()),
+    };
+    let (c, items, tasks) = campaign_data(&app.state, &a.campaign).await.map_err(fail)?;
+    if let Some(path) = &a.csv {
+        let path = checked_path(path)?;
+        std::fs::write(&path, evidence::csv(&c, &items, &tasks).map_err(fail)?)?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &a.pdf {
+        let path = checked_path(path)?;
+        std::fs::write(
+            &path,
+            evidence::pdf(&c, &items, &tasks, app.state.clock.now()),
+        )?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+async fn findings(a: FindingsArgs) -> anyhow::Result<()> {
     let app = open(&a.db).await?;
     let db = &app.state.db;
     if a.refresh {
