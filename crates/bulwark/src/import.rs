@@ -277,7 +277,6 @@ pub async fn run(cmd: ImportCmd) -> anyhow::Result<()> {
                 &asset.id,
                 software::Source { name, format },
                 bar.wrap_read(file),
-                None,
             )
             .await;
             bar.finish_and_clear();

@@ -20,6 +20,7 @@ use super::findings::{self, Refresh};
 use super::people::{self, Person};
 use crate::audit_log::{Actor, Change, record};
 use crate::inventory::assets;
+use crate::platform::batches::Batches;
 use crate::platform::db::{Db, DbError, Handle, Tx};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
@@ -127,57 +128,6 @@ impl Tally {
         if list.len() < LISTED {
             list.push(name.to_string());
         }
-    }
-}
-
-/// A reader running on a blocking thread, handing its records over in batches.
-struct Streamed<T, S> {
-    recv: tokio::sync::mpsc::Receiver<Vec<T>>,
-    reader: tokio::task::JoinHandle<Result<S, Vec<InputProblem>>>,
-}
-
-impl<T: Send + 'static, S: Send + 'static> Streamed<T, S> {
-    /// Starts `read`, which hands every record to its sink and returns its summary or problems.
-    fn start(
-        read: impl FnOnce(&mut dyn FnMut(T)) -> Result<S, Vec<InputProblem>> + Send + 'static,
-    ) -> Self {
-        let (send, recv) = tokio::sync::mpsc::channel::<Vec<T>>(4);
-        let reader = tokio::task::spawn_blocking(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            // False once the receiver is gone (the import failed): reading goes on only to end.
-            let mut open = true;
-            let res = read(&mut |r| {
-                if !open {
-                    return;
-                }
-                batch.push(r);
-                if batch.len() == BATCH {
-                    open = send
-                        .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                        .is_ok();
-                }
-            });
-            if res.is_ok() && open && !batch.is_empty() {
-                // The receiver only goes away after a write error, which is reported instead.
-                let _ = send.blocking_send(batch);
-            }
-            res
-        });
-        Streamed { recv, reader }
-    }
-
-    /// The next batch; none once the reader has finished (or stopped at a problem).
-    async fn next(&mut self) -> Option<Vec<T>> {
-        self.recv.recv().await
-    }
-
-    /// The reader's summary, or every problem it found.
-    async fn finish(self) -> AppResult<S> {
-        drop(self.recv);
-        self.reader
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("the file reader failed: {e}")))?
-            .map_err(AppError::Rejected)
     }
 }
 
@@ -381,7 +331,7 @@ pub async fn import_accounts<S: Send + 'static>(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut sync = AccountSync::start(&mut tx.h(), &system.id, source.kind, settings).await?;
-    let mut records = Streamed::start(read);
+    let mut records = Batches::start(read);
     while let Some(batch) = records.next().await {
         sync.write(&mut tx.h(), now, batch).await?;
     }
@@ -539,7 +489,7 @@ pub async fn import_people<R: Read + Send + 'static>(
         .collect();
     let mut seen = vec![false; everyone.len()];
     let mut tally = Tally::default();
-    let mut records = Streamed::start(move |sink| {
+    let mut records = Batches::start(move |sink| {
         bulwark_identity::people::read_people(BufReader::with_capacity(1 << 16, input), sink)
     });
     while let Some(batch) = records.next().await {

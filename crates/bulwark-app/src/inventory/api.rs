@@ -397,7 +397,6 @@ pub async fn import_software(
         &aid,
         Source { name, format },
         input,
-        None,
     )
     .await?;
     Ok((StatusCode::CREATED, axum::Json(outcome)))

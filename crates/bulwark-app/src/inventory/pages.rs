@@ -814,7 +814,6 @@ async fn import_field(
             aid,
             Source { name, format },
             input,
-            None,
         )
         .await
         .map(|_| ())

@@ -8,16 +8,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use bulwark_core::Timestamp;
+use bulwark_core::{InputProblem, Timestamp};
 use bulwark_sbom::{Format, ReadError};
 use sea_query::{Alias, Expr, ExprTrait, InsertStatement, Order, Query};
 use serde::{Deserialize, Serialize};
 
 use crate::audit_log::{Actor, Change, record};
 use crate::inventory::assets;
+use crate::platform::batches::Batches;
 use crate::platform::db::{Db, DbError, Handle};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
@@ -74,7 +73,6 @@ pub struct ImportOutcome {
 /// How many added/removed/changed packages an outcome and its audit entry list by name.
 pub const LISTED: usize = 200;
 
-const BATCH: usize = 500;
 const COLUMNS: [&str; 8] = [
     "id",
     "asset_id",
@@ -139,7 +137,7 @@ pub fn choose_format(asked: Option<&str>, file_name: &str, head: &[u8]) -> AppRe
 
 /// Replaces the software inventory of `asset_id` with the components read from `input`.
 /// All or nothing: a file with any problem is refused with every problem listed, and the
-/// previous inventory stays. `progress` counts components read, for progress bars.
+/// previous inventory stays.
 pub async fn import<R: Read + Send + 'static>(
     db: &Db,
     now: Timestamp,
@@ -147,7 +145,6 @@ pub async fn import<R: Read + Send + 'static>(
     asset_id: &str,
     source: Source,
     input: R,
-    progress: Option<Arc<AtomicU64>>,
 ) -> AppResult<ImportOutcome> {
     let mut tx = db.begin().await?;
     let asset = assets::by_id(&mut tx.h(), asset_id)
@@ -160,35 +157,22 @@ pub async fn import<R: Read + Send + 'static>(
         .to_owned();
     tx.h().execute(&del).await?;
 
-    let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<bulwark_sbom::Component>>(4);
     let format = source.format;
-    let reader = tokio::task::spawn_blocking(move || {
-        let mut batch = Vec::with_capacity(BATCH);
-        let res = bulwark_sbom::read(format, BufReader::with_capacity(1 << 16, input), |c| {
-            batch.push(c);
-            if let Some(p) = &progress {
-                p.fetch_add(1, Ordering::Relaxed);
-            }
-            if batch.len() == BATCH
-                && send
-                    .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                    .is_err()
-            {
-                return ControlFlow::Break(());
-            }
+    let mut batches = Batches::start(move |sink: &mut dyn FnMut(bulwark_sbom::Component)| {
+        let input = BufReader::with_capacity(1 << 16, input);
+        match bulwark_sbom::read(format, input, |c| {
+            sink(c);
             ControlFlow::Continue(())
-        });
-        if res.is_ok() && !batch.is_empty() {
-            // The receiver only goes away after a database error, which is reported instead.
-            let _ = send.blocking_send(batch);
+        }) {
+            Ok(summary) => Ok(summary),
+            Err(ReadError::Invalid(problems)) => Err(problems),
+            // The sink never stops the reader.
+            Err(ReadError::Stopped) => Err(vec![InputProblem::whole("reading stopped early")]),
         }
-        res
     });
-
     let mut new: Versions = BTreeMap::new();
     let mut stored: i64 = 0;
-    let mut write_error: Option<DbError> = None;
-    while let Some(batch) = recv.recv().await {
+    while let Some(batch) = batches.next().await {
         let mut q = insert();
         for c in &batch {
             let key = (c.ecosystem.as_str().to_string(), c.name.clone());
@@ -209,28 +193,10 @@ pub async fn import<R: Read + Send + 'static>(
                 first_seen.into(),
             ]);
         }
-        if let Err(e) = tx.h().execute(&q).await {
-            write_error = Some(e);
-            break;
-        }
+        tx.h().execute(&q).await?;
         stored += batch.len() as i64;
     }
-    drop(recv);
-    let read = reader
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("the file reader failed: {e}")))?;
-    if let Some(e) = write_error {
-        return Err(e.into());
-    }
-    let summary = match read {
-        Ok(s) => s,
-        Err(ReadError::Invalid(problems)) => return Err(AppError::Rejected(problems)),
-        Err(ReadError::Stopped) => {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "reading stopped before the end"
-            )));
-        }
-    };
+    let summary = batches.finish().await?;
 
     let diff = Diff::between(&old.versions, &new);
     let import = SoftwareImport {

@@ -1,5 +1,6 @@
 //! What every area stands on.
 
+pub mod batches;
 pub mod clock;
 pub mod config;
 pub mod db;
