@@ -830,6 +830,38 @@ async fn scenario(b: &Client, app: &TestApp) -> Result<(), String> {
     shot(b, "users-narrow").await;
     b.set_window_size(1280, 900).await.unwrap();
 
+    // Identity: link an account from the queue in the browser.
+    let api = app.api(&app.token_for(Role::ItManager).await);
+    api.post(
+        "/api/v1/people",
+        serde_json::json!({"name": "Ann Lee", "email": "ann.lee@test.example"}),
+    )
+    .await;
+    let (_, sys) = api
+        .post(
+            "/api/v1/assets",
+            serde_json::json!({"name": "Payroll", "kind": "saas_application"}),
+        )
+        .await;
+    let (s, _) = api
+        .upload(
+            &format!("/api/v1/assets/{}/account-imports", sys["id"].as_str().unwrap()),
+            b"username,email,display_name,privileged,mfa,last_login,groups,status\npayroll-ann,,Ann,false,true,,,enabled\n".to_vec(),
+        )
+        .await;
+    assert_eq!(s, 201);
+    b.goto(&format!("{}/identity", app.url)).await.unwrap();
+    expect_heading(b, "Identity & access").await;
+    b.goto(&format!("{}/identity/accounts?unlinked=yes", app.url))
+        .await
+        .unwrap();
+    expect_heading(b, "Accounts waiting to be linked").await;
+    fill(b, "input[name='person_email']", "ann.lee@test.example").await;
+    click(b, "form.inline-form button[type=submit]").await;
+    let page = b.source().await.unwrap();
+    assert!(page.contains("No account waits to be linked"), "{page}");
+    shot(b, "identity-queue").await;
+
     // The home page, and a screenshot to look at.
     b.goto(&format!("{}/", app.url)).await.unwrap();
     assert!(heading(b).await.starts_with("Hello"));

@@ -183,18 +183,27 @@ pub async fn remove_exemption(
     let e = exemption(&mut tx.h(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let change =
+        Change::new("identity.exemption.delete", "identity_exemption", Some(id)).before(&e);
+    remove(tx, now, actor, settings, "identity_exemptions", id, change).await
+}
+
+/// Deletes a row, records the change, and re-evaluates the findings.
+async fn remove(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    settings: &Settings,
+    table: &str,
+    id: &str,
+    change: Change,
+) -> AppResult<()> {
     let q = Query::delete()
-        .from_table(Alias::new("identity_exemptions"))
+        .from_table(Alias::new(table))
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
     tx.h().execute(&q).await?;
-    record(
-        tx,
-        now,
-        actor,
-        Change::new("identity.exemption.delete", "identity_exemption", Some(id)).before(&e),
-    )
-    .await?;
+    record(tx, now, actor, change).await?;
     findings::refresh(tx, now, actor, settings).await?;
     Ok(())
 }
@@ -400,18 +409,6 @@ pub async fn remove_sod_rule(
     id: &str,
 ) -> AppResult<()> {
     let before = sod_rule(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    let q = Query::delete()
-        .from_table(Alias::new("sod_rules"))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
-    record(
-        tx,
-        now,
-        actor,
-        Change::new("identity.sod_rule.delete", "sod_rule", Some(id)).before(&before),
-    )
-    .await?;
-    findings::refresh(tx, now, actor, settings).await?;
-    Ok(())
+    let change = Change::new("identity.sod_rule.delete", "sod_rule", Some(id)).before(&before);
+    remove(tx, now, actor, settings, "sod_rules", id, change).await
 }
