@@ -106,7 +106,7 @@ KINDS = ["server", "workstation", "laptop", "mobile_device", "network_device", "
 
 
 def assets(n, base, token, conns=4):
-    """Creates assets bench-asset names in the kinds above, round robin, through
+    """Creates n assets in the kinds above, round robin, through
     POST /api/v1/assets on `conns` keep-alive connections (threads); prints the count and rate.
     Servers are named vm-NNNNN, so q=vm-1 matches a tenth of them."""
     u = urllib.parse.urlsplit(base)
