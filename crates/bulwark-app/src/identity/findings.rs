@@ -193,7 +193,9 @@ struct AccountRow {
     mfa: bool,
     last_login: Option<String>,
     first_seen: String,
-    groups: String,
+    /// Absent when no rule needs it.
+    #[sqlx(default)]
+    groups: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -282,24 +284,6 @@ pub async fn refresh(
             ],
         ))
         .await?;
-    let accounts: Vec<AccountRow> = h
-        .fetch_all(&all(
-            "accounts",
-            &[
-                "id",
-                "system_id",
-                "username",
-                "person_id",
-                "kind",
-                "enabled",
-                "privileged",
-                "mfa",
-                "last_login",
-                "first_seen",
-                "groups",
-            ],
-        ))
-        .await?;
     let systems: Vec<NamedRow> = h
         .fetch_all(
             all("assets", &["id", "name"]).and_where(
@@ -333,6 +317,25 @@ pub async fn refresh(
         ))
         .await?;
 
+    // Only enabled accounts can raise findings; their groups matter only to SoD rules.
+    let mut columns = vec![
+        "id",
+        "system_id",
+        "username",
+        "person_id",
+        "kind",
+        "enabled",
+        "privileged",
+        "mfa",
+        "last_login",
+        "first_seen",
+    ];
+    if !rules.is_empty() {
+        columns.push("groups");
+    }
+    let accounts: Vec<AccountRow> = h
+        .fetch_all(all("accounts", &columns).and_where(Expr::col(Alias::new("enabled")).eq(true)))
+        .await?;
     let person_ix: HashMap<&str, u32> = people
         .iter()
         .enumerate()
@@ -375,7 +378,12 @@ pub async fn refresh(
         .collect();
     let groups: Vec<Vec<String>> = accounts
         .iter()
-        .map(|a| serde_json::from_str(&a.groups).unwrap_or_default())
+        .map(|a| {
+            a.groups
+                .as_deref()
+                .and_then(|g| serde_json::from_str(g).ok())
+                .unwrap_or_default()
+        })
         .collect();
     let account_facts: Vec<AccountFact> = accounts
         .iter()

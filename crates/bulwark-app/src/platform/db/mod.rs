@@ -86,7 +86,11 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // 32 MiB of page cache per connection instead of SQLite's 2 MiB: list queries over
+            // tens of thousands of rows ran 3× faster with a larger cache (docs/BENCHMARKS.md).
+            // Pages are allocated only as they are read, so idle memory does not change.
+            .pragma("cache_size", "-32768");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())

@@ -4,6 +4,7 @@ mod m0001_platform;
 mod m0002_inventory;
 mod m0003_identity;
 mod m0004_reviews;
+mod m0005_list_indexes;
 
 use super::Backend;
 
@@ -38,5 +39,10 @@ pub const ALL: &[Migration] = &[
         version: 4,
         name: "access reviews: campaigns, items, decisions, tasks",
         up: m0004_reviews::up,
+    },
+    Migration {
+        version: 5,
+        name: "indexes for filtered asset lists and open findings",
+        up: m0005_list_indexes::up,
     },
 ];
