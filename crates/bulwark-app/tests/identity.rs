@@ -642,3 +642,42 @@ async fn pages_import_link_and_manage_rules(app: TestApp) {
     assert_eq!(s, 403);
 }
 both_backends!(pages_import_link_and_manage_rules);
+
+/// The SQL pre-selection of accounts that could raise findings never hides one: groups with
+/// characters JSON escapes, generic words inside longer names, dormancy at the day boundary.
+async fn pre_selection_hides_nothing(app: TestApp) {
+    let api = app.api(&app.token_for(Role::SecurityOfficer).await);
+    api.upload("/api/v1/people/import", HR.into()).await;
+    let sys = system(&api, "Treasury").await;
+    // The test clock is 2026-03-02 09:00; 45 idle days: 2026-01-15 is dormant (46 days), and
+    // 2026-01-16 is not (45 days).
+    let file = "username,email,display_name,privileged,mfa,last_login,groups,status\n\
+        asmith,,Alice,false,true,2026-03-01T00:00:00Z,\"Approver \"\"L2\"\"\",enabled\n\
+        alice.smith,,Alice,false,true,2026-03-01T00:00:00Z,Payer,enabled\n\
+        administration-desk,carol@northwind.example,Carol,false,true,2026-03-01T00:00:00Z,,enabled\n\
+        jose.muller,,José,false,true,2026-01-15T23:59:59Z,,enabled\n\
+        carol.white,,Carol,false,true,2026-01-16T00:00:00Z,,enabled\n";
+    let (s, out) = api
+        .upload(
+            &format!("/api/v1/assets/{sys}/account-imports"),
+            file.into(),
+        )
+        .await;
+    assert_eq!(s, 201, "{out}");
+    let (s, r) = api
+        .post(
+            "/api/v1/identity/sod-rules",
+            json!({"name": "Approve and pay", "first_group": "Approver \"L2\"", "second_group": "payer"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let f = findings(&api, "").await;
+    let sod: Vec<&Value> = f.iter().filter(|f| f["kind"] == "sod_conflict").collect();
+    assert_eq!(sod.len(), 1, "{f:?}");
+    assert_eq!(sod[0]["person_name"], "Alice Smith");
+    assert_eq!(kinds_of(&f, "jose.muller"), ["dormant"]);
+    assert!(kinds_of(&f, "carol.white").is_empty(), "{f:?}");
+    // "administration" contains "admin" but is not the generic word.
+    assert!(kinds_of(&f, "administration-desk").is_empty(), "{f:?}");
+}
+both_backends!(pre_selection_hides_nothing);

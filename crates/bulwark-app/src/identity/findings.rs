@@ -262,6 +262,74 @@ fn index(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 4 billion rows")
 }
 
+/// The account columns the evaluation reads (`groups` is added when SoD rules exist).
+const ACCOUNT_COLUMNS: [&str; 10] = [
+    "id",
+    "system_id",
+    "username",
+    "person_id",
+    "kind",
+    "enabled",
+    "privileged",
+    "mfa",
+    "last_login",
+    "first_seen",
+];
+
+/// The accounts that could raise a finding: a cheap over-approximation of every rule in SQL, so
+/// that a large, mostly healthy population is not loaded whole (the exact decision stays with
+/// `bulwark_identity::findings`; an account left out here can raise nothing there). Enabled, and:
+/// linked to nobody or to a leaver; unused since (at least) the dormancy cut-off; privileged
+/// without MFA; shared, or with a generic word anywhere in a personal username; or holding a
+/// group some SoD rule names (matched as text in the stored JSON; every account when a rule's
+/// group has a character JSON would escape).
+fn candidates(rules: &[RuleRow], dormant_days: u32, today: NaiveDate) -> sea_query::Condition {
+    let c = |n: &str| Expr::col(Alias::new(n));
+    // Idle for more than `dormant_days` full days means last used before this day (one day of
+    // slack keeps this a superset whatever the time of day).
+    let cutoff_day = today - chrono::Days::new(u64::from(dormant_days).saturating_sub(1));
+    let cutoff =
+        Timestamp::from_datetime(cutoff_day.and_time(chrono::NaiveTime::MIN).and_utc()).to_db();
+    let leavers = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("people"))
+        .cond_where(
+            sea_query::Cond::any()
+                .add(c("leave_date").is_not_null())
+                .add(c("status").eq("leaver")),
+        )
+        .to_owned();
+    let mut generic = sea_query::Cond::any();
+    for w in bulwark_identity::findings::GENERIC_NAMES {
+        generic = generic.add(sea_query::Func::lower(c("username")).like(format!("%{w}%")));
+    }
+    let mut any = sea_query::Cond::any()
+        .add(c("person_id").is_null())
+        .add(c("person_id").in_subquery(leavers))
+        .add(c("last_login").lt(cutoff.clone()))
+        .add(c("last_login").is_null().and(c("first_seen").lt(cutoff)))
+        .add(c("privileged").eq(true).and(c("mfa").eq(false)))
+        .add(c("kind").eq("shared"))
+        .add(
+            sea_query::Cond::all()
+                .add(c("kind").eq("human"))
+                .add(generic),
+        );
+    let groups = rules
+        .iter()
+        .flat_map(|r| [r.first_group.as_str(), r.second_group.as_str()]);
+    for g in groups {
+        if g.chars()
+            .any(|ch| ch == '"' || ch == '\\' || ch.is_control())
+        {
+            return sea_query::Cond::all().add(c("enabled").eq(true));
+        }
+        any = any
+            .add(sea_query::Func::lower(c("groups")).like(format!("%\"{}\"%", g.to_lowercase())));
+    }
+    sea_query::Cond::all().add(c("enabled").eq(true)).add(any)
+}
+
 /// Re-evaluates every identity finding inside `tx` and stores the result; one audit entry
 /// records what was raised and resolved.
 pub async fn refresh(
@@ -317,25 +385,13 @@ pub async fn refresh(
         ))
         .await?;
 
-    // Only enabled accounts can raise findings; their groups matter only to SoD rules.
-    let mut columns = vec![
-        "id",
-        "system_id",
-        "username",
-        "person_id",
-        "kind",
-        "enabled",
-        "privileged",
-        "mfa",
-        "last_login",
-        "first_seen",
-    ];
+    let today = now.datetime().date_naive();
+    let mut q = all("accounts", &ACCOUNT_COLUMNS);
     if !rules.is_empty() {
-        columns.push("groups");
+        q.column(Alias::new("groups"));
     }
-    let accounts: Vec<AccountRow> = h
-        .fetch_all(all("accounts", &columns).and_where(Expr::col(Alias::new("enabled")).eq(true)))
-        .await?;
+    q.cond_where(candidates(&rules, settings.dormant_days, today));
+    let accounts: Vec<AccountRow> = h.fetch_all(&q).await?;
     let person_ix: HashMap<&str, u32> = people
         .iter()
         .enumerate()
