@@ -301,7 +301,8 @@ fn candidates(rules: &[RuleRow], dormant_days: u32, today: NaiveDate) -> sea_que
         .to_owned();
     let mut generic = sea_query::Cond::any();
     for w in bulwark_identity::findings::GENERIC_NAMES {
-        generic = generic.add(sea_query::Func::lower(c("username")).like(format!("%{w}%")));
+        // `username_key` is stored lower-cased: no per-row lower() (which doubled the scan).
+        generic = generic.add(c("username_key").like(format!("%{w}%")));
     }
     let mut any = sea_query::Cond::any()
         .add(c("person_id").is_null())
