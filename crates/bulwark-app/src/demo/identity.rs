@@ -403,7 +403,7 @@ pub async fn load(
                 person_id,
                 kind: Some(kind.into()),
             };
-            accounts::set_link(&mut tx, now, actor, &account.id, &change).await?;
+            accounts::set_link(&mut tx, now, actor, settings, &account.id, &change).await?;
         }
         for (name, s1, g1, s2, g2) in [
             ("Vendor master vs payment approval", "ERP", "Vendor Master", "Bank portal", "Payment Approver"),

@@ -429,12 +429,13 @@ pub struct LinkChange {
     pub kind: Option<String>,
 }
 
-/// Links an account to a person or marks its kind by hand; recorded. A manual decision is kept
-/// by later imports.
+/// Links an account to a person or marks its kind by hand, records it, and re-evaluates the
+/// findings. A manual decision is kept by later imports.
 pub async fn set_link(
     tx: &mut Tx,
     now: Timestamp,
     actor: &Actor,
+    settings: &crate::settings::Settings,
     id: &str,
     change: &LinkChange,
 ) -> AppResult<Account> {
@@ -472,6 +473,7 @@ pub async fn set_link(
             .after(&after),
     )
     .await?;
+    crate::identity::findings::refresh(tx, now, actor, settings).await?;
     Ok(after)
 }
 

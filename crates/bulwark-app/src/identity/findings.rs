@@ -240,20 +240,6 @@ fn all(table: &str, columns: &[&str]) -> SelectStatement {
         .to_owned()
 }
 
-fn kind_of(s: &str) -> Option<FindingKind> {
-    use FindingKind as K;
-    [
-        K::Orphaned,
-        K::LeaverEnabled,
-        K::Dormant,
-        K::PrivilegedWithoutMfa,
-        K::SharedAccount,
-        K::SodConflict,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
-}
-
 fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
@@ -478,7 +464,7 @@ pub async fn refresh(
             Some(Exemption {
                 id: &e.id,
                 account: *account_ix.get(e.account_id.as_str())?,
-                kind: kind_of(&e.kind)?,
+                kind: FindingKind::parse(&e.kind)?,
                 reason: &e.reason,
                 expires: day(&e.expires)?,
             })

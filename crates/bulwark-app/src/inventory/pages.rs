@@ -25,8 +25,8 @@ use crate::platform::http::error::AppError;
 use crate::platform::http::routes::url_escape;
 use crate::web::upload::{stream_field, streamed, unreadable};
 use crate::web::{
-    Chrome, Errors, FormData, PageError, PageResult, Values, chrome, html, render, route_allows,
-    see_other,
+    Chrome, Errors, FormData, PageError, PageResult, Values, chrome, html, list_link, render,
+    route_allows, see_other,
 };
 
 /// The page routes.
@@ -142,19 +142,11 @@ async fn list(
     let more = rows.len() > 50;
     rows.truncate(50);
     let next = more.then(|| rows.last()).flatten().map(|a| {
-        let mut params: Vec<String> = f
-            .iter()
-            .filter(|(k, v)| *k != "cursor" && !v.is_empty())
-            .map(|(k, v)| format!("{}={}", url_escape(k), url_escape(v)))
-            .collect();
-        params.sort();
         let cursor = Cursor {
             key: a.name.clone(),
             id: a.id.clone(),
-        }
-        .encode();
-        params.push(format!("cursor={}", url_escape(&cursor)));
-        format!("/inventory?{}", params.join("&"))
+        };
+        list_link("/inventory", &f, Some(&cursor))
     });
     let c = chrome(&app, Some(&id), None, "/inventory", "Inventory").await;
     Ok(render(

@@ -192,6 +192,26 @@ fn is_current(path: &str, href: &str) -> bool {
     }
 }
 
+/// A list page's address with the same filters and another cursor (the page's own notices,
+/// `done` and `error`, are not carried over); no cursor gives the filtered first page.
+pub fn list_link(
+    path: &str,
+    query: &std::collections::HashMap<String, String>,
+    cursor: Option<&bulwark_core::cursor::Cursor>,
+) -> String {
+    use crate::platform::http::routes::url_escape;
+    let mut params: Vec<String> = query
+        .iter()
+        .filter(|(k, v)| !matches!(k.as_str(), "cursor" | "done" | "error") && !v.is_empty())
+        .map(|(k, v)| format!("{}={}", url_escape(k), url_escape(v)))
+        .collect();
+    params.sort();
+    if let Some(c) = cursor {
+        params.push(format!("cursor={}", url_escape(&c.encode())));
+    }
+    format!("{path}?{}", params.join("&"))
+}
+
 /// Renders a template with a status.
 pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {

@@ -81,6 +81,21 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// Every kind, in the order findings are listed by kind.
+    pub const ALL: [FindingKind; 6] = [
+        FindingKind::Orphaned,
+        FindingKind::LeaverEnabled,
+        FindingKind::Dormant,
+        FindingKind::PrivilegedWithoutMfa,
+        FindingKind::SharedAccount,
+        FindingKind::SodConflict,
+    ];
+
+    /// The kind of a stored name (see [`FindingKind::as_str`]).
+    pub fn parse(s: &str) -> Option<FindingKind> {
+        FindingKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// The stored name: `orphaned`, `leaver_enabled`, `dormant`, `privileged_without_mfa`,
     /// `shared_account` or `sod_conflict`.
     pub fn as_str(self) -> &'static str {

@@ -14,7 +14,6 @@ use super::FileQuery;
 use crate::access::Identity;
 use crate::app::AppState;
 use crate::identity::accounts::{self, Account, AccountFilter, KINDS, LinkChange};
-use crate::identity::findings;
 use crate::identity::imports::{self, AccountSource, IdentityImport, ImportOutcome};
 use crate::identity::ldap::{self, LdapError, LdapSource};
 use crate::inventory::api::body_reader;
@@ -135,8 +134,7 @@ pub async fn link_account(
     let now = app.clock.now();
     let settings = crate::settings::load(&app.db).await?;
     let mut tx = app.db.begin().await?;
-    let a = accounts::set_link(&mut tx, now, &id.actor(), &aid, &change).await?;
-    findings::refresh(&mut tx, now, &id.actor(), &settings).await?;
+    let a = accounts::set_link(&mut tx, now, &id.actor(), &settings, &aid, &change).await?;
     tx.commit().await?;
     Ok(axum::Json(a))
 }

@@ -14,10 +14,12 @@ use crate::access::Identity;
 use crate::app::AppState;
 use crate::identity::accounts::{self, Account, LinkChange, SystemSummary};
 use crate::identity::api::accounts::AccountsQuery;
-use crate::identity::{findings, people};
+use crate::identity::people;
 use crate::platform::http::error::AppError;
 use crate::platform::http::routes::url_escape;
-use crate::web::{Chrome, FormData, PageResult, Values, chrome, notice, render, see_other, when};
+use crate::web::{
+    Chrome, FormData, PageResult, Values, chrome, list_link, notice, render, see_other, when,
+};
 
 /// A row of the accounts list.
 #[derive(Debug)]
@@ -41,16 +43,6 @@ struct AccountsPage {
     error: Option<String>,
     next: Option<String>,
     first_page: bool,
-}
-
-fn query_string(f: &HashMap<String, String>, skip: &[&str]) -> Vec<String> {
-    let mut params: Vec<String> = f
-        .iter()
-        .filter(|(k, v)| !skip.contains(&k.as_str()) && !v.is_empty())
-        .map(|(k, v)| format!("{}={}", url_escape(k), url_escape(v)))
-        .collect();
-    params.sort();
-    params
 }
 
 /// `GET /identity/accounts` (`?unlinked=yes` is the linking queue).
@@ -79,19 +71,13 @@ pub async fn list(
     let more = rows.len() > 50;
     rows.truncate(50);
     let next = more.then(|| rows.last()).flatten().map(|last| {
-        let mut params = query_string(&f, &["cursor", "done", "error"]);
         let cursor = Cursor {
             key: accounts::username_key(&last.username),
             id: last.id.clone(),
-        }
-        .encode();
-        params.push(format!("cursor={}", url_escape(&cursor)));
-        format!("/identity/accounts?{}", params.join("&"))
+        };
+        list_link("/identity/accounts", &f, Some(&cursor))
     });
-    let here = format!(
-        "/identity/accounts?{}",
-        query_string(&f, &["done", "error"]).join("&")
-    );
+    let here = list_link("/identity/accounts", &f, None);
     let title = if filter.unlinked {
         "Accounts waiting to be linked"
     } else {
@@ -156,7 +142,7 @@ pub async fn link(
         person_id,
         kind: f.opt("kind"),
     };
-    match accounts::set_link(&mut tx, now, &id.actor(), &aid, &change).await {
+    match accounts::set_link(&mut tx, now, &id.actor(), &settings, &aid, &change).await {
         Ok(_) => {}
         Err(e @ AppError::Invalid(_)) => {
             return Ok(see_other(&format!(
@@ -166,7 +152,6 @@ pub async fn link(
         }
         Err(e) => return Err(e.into()),
     }
-    findings::refresh(&mut tx, now, &id.actor(), &settings).await?;
     tx.commit().await?;
     Ok(see_other(&format!("{back}{sep}done=saved")))
 }

@@ -16,9 +16,9 @@ use crate::identity::api::findings::FindingsQuery;
 use crate::identity::findings::{self, IdentityFinding, KINDS};
 use crate::identity::rules::{self, IdentityExemption, NewExemption, SodRuleInput, SodRuleView};
 use crate::platform::http::error::AppError;
-use crate::platform::http::routes::url_escape;
 use crate::web::{
-    Chrome, Errors, FormData, PageResult, Values, chrome, notice, render, see_other, when,
+    Chrome, Errors, FormData, PageResult, Values, chrome, list_link, notice, render, see_other,
+    when,
 };
 
 /// A finding kind to choose.
@@ -113,19 +113,11 @@ pub async fn list(
     let more = rows.len() > 50;
     rows.truncate(50);
     let next = more.then(|| rows.last()).flatten().map(|last| {
-        let mut params: Vec<String> = f
-            .iter()
-            .filter(|(k, v)| *k != "cursor" && !v.is_empty())
-            .map(|(k, v)| format!("{}={}", url_escape(k), url_escape(v)))
-            .collect();
-        params.sort();
         let cursor = Cursor {
             key: last.key.clone(),
             id: last.id.clone(),
-        }
-        .encode();
-        params.push(format!("cursor={}", url_escape(&cursor)));
-        format!("/identity/findings?{}", params.join("&"))
+        };
+        list_link("/identity/findings", &f, Some(&cursor))
     });
     let mut c = chrome(&app, Some(&id), None, "/identity", "Identity findings").await;
     c.notice = notice(f.get("done").map(String::as_str));

@@ -164,6 +164,37 @@ impl From<&ImportOutcome> for OutcomeView {
     }
 }
 
+/// How a page shows an import's result: its status, the outcome, the refused file's problems, or
+/// the message of another refusal; errors that are not the input's become error pages.
+type Shown = (StatusCode, Option<OutcomeView>, Vec<String>, Option<String>);
+
+fn shown(result: Option<Result<ImportOutcome, AppError>>) -> Result<Shown, PageError> {
+    Ok(match result {
+        None => (StatusCode::OK, None, Vec::new(), None),
+        Some(Ok(o)) => (
+            StatusCode::OK,
+            Some(OutcomeView::from(&o)),
+            Vec::new(),
+            None,
+        ),
+        Some(Err(AppError::Rejected(p))) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            p.iter().map(ToString::to_string).collect(),
+            None,
+        ),
+        Some(Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::BadRequest(_)))) => {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Vec::new(),
+                Some(e.detail()),
+            )
+        }
+        Some(Err(e)) => return Err(PageError(e)),
+    })
+}
+
 /// A line of the findings summary.
 #[derive(Debug)]
 pub struct KindCount {
@@ -230,29 +261,9 @@ async fn overview_page(
     app: &AppState,
     id: &Identity,
     done: Option<&str>,
-    result: Result<Option<ImportOutcome>, AppError>,
+    result: Option<Result<ImportOutcome, AppError>>,
 ) -> PageResult {
-    let (status, outcome, problems, error) = match result {
-        Ok(o) => (
-            StatusCode::OK,
-            o.as_ref().map(OutcomeView::from),
-            Vec::new(),
-            None,
-        ),
-        Err(AppError::Rejected(p)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            p.iter().map(ToString::to_string).collect(),
-            None,
-        ),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::BadRequest(_))) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            Vec::new(),
-            Some(e.detail()),
-        ),
-        Err(e) => return Err(PageError(e)),
-    };
+    let (status, outcome, problems, error) = shown(result)?;
     let kinds = open_counts(app).await?;
     let (systems, unlinked) = {
         let mut conn = app.db.read().await?;
@@ -290,7 +301,7 @@ async fn overview(
     Extension(id): Extension<Identity>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    overview_page(&app, &id, q.get("done").map(String::as_str), Ok(None)).await
+    overview_page(&app, &id, q.get("done").map(String::as_str), None).await
 }
 
 /// `POST /identity/people-imports` (multipart `file`): the HR file.
@@ -308,10 +319,9 @@ async fn import_people(
                 imports::import_people(&app.db, app.clock.now(), &actor, &settings, name, input)
                     .await
             })
-            .await
-            .map(Some);
+            .await;
             break;
         }
     }
-    overview_page(&app, &id, None, result).await
+    overview_page(&app, &id, None, Some(result)).await
 }

@@ -4,9 +4,8 @@
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
 
-use super::{ImportLine, OutcomeView, can_write};
+use super::{ImportLine, OutcomeView, can_write, shown};
 use crate::access::Identity;
 use crate::app::AppState;
 use crate::identity::accounts::{self, SystemSummary};
@@ -16,9 +15,7 @@ use crate::identity::scim::tokens::{self, ScimToken};
 use crate::inventory::assets::{self, Asset};
 use crate::platform::http::error::AppError;
 use crate::web::upload::{stream_field, unreadable};
-use crate::web::{
-    Chrome, FormData, PageError, PageResult, Values, chrome, notice, render, see_other, when,
-};
+use crate::web::{Chrome, FormData, PageResult, Values, chrome, notice, render, see_other, when};
 
 #[derive(Template)]
 #[template(path = "identity/system.html")]
@@ -70,30 +67,7 @@ struct Happened {
 }
 
 async fn system_page(app: &AppState, id: &Identity, sid: &str, h: Happened) -> PageResult {
-    let (status, outcome, problems, error) = match h.result {
-        None => (StatusCode::OK, None, Vec::new(), None),
-        Some(Ok(o)) => (
-            StatusCode::OK,
-            Some(OutcomeView::from(&o)),
-            Vec::new(),
-            None,
-        ),
-        Some(Err(AppError::Rejected(p))) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            p.iter().map(ToString::to_string).collect(),
-            None,
-        ),
-        Some(Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::BadRequest(_)))) => {
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Vec::new(),
-                Some(e.detail()),
-            )
-        }
-        Some(Err(e)) => return Err(PageError(e)),
-    };
+    let (status, outcome, problems, error) = shown(h.result)?;
     let mut conn = app.db.read().await?;
     let a = assets::by_id(&mut conn.h(), sid)
         .await?
@@ -103,9 +77,8 @@ async fn system_page(app: &AppState, id: &Identity, sid: &str, h: Happened) -> P
         .into_iter()
         .find(|s| s.id == a.id);
     drop(conn);
-    let tokens = tokens::list_scim_tokens(State(app.clone()), Path(a.id.clone()))
+    let tokens = tokens::of_system(&mut app.db.read().await?.h(), &a.id)
         .await?
-        .0
         .into_iter()
         .map(TokenLine::from)
         .collect();
@@ -130,7 +103,7 @@ async fn system_page(app: &AppState, id: &Identity, sid: &str, h: Happened) -> P
             summary,
             history,
             tokens,
-            base_url: format!("{}/scim/v2", app.config.public_url.trim_end_matches('/')),
+            base_url: crate::identity::scim::base_url(app),
             secret: h.secret,
             f: h.f,
             can_write: can_write(id),
@@ -251,11 +224,9 @@ pub async fn issue_token(
     Extension(id): Extension<Identity>,
     Path(sid): Path<String>,
 ) -> PageResult {
-    let (_, issued) =
-        tokens::issue_scim_token(State(app.clone()), Extension(id.clone()), Path(sid.clone()))
-            .await?;
+    let issued = tokens::issue(&app, &id.actor(), &sid).await?;
     let h = Happened {
-        secret: Some(issued.0.secret),
+        secret: Some(issued.secret),
         ..Happened::default()
     };
     system_page(&app, &id, &sid, h).await
@@ -266,10 +237,8 @@ pub async fn revoke_token(
     State(app): State<AppState>,
     Extension(id): Extension<Identity>,
     Path(tid): Path<String>,
-    f: FormData,
 ) -> PageResult {
-    tokens::revoke_scim_token(State(app.clone()), Extension(id), Path(tid)).await?;
-    let system = f.get("system_id");
+    let system = tokens::revoke(&app, &id.actor(), &tid).await?.system_id;
     Ok(see_other(&format!(
         "/identity/systems/{system}?done=token_revoked"
     )))

@@ -188,12 +188,14 @@ pub async fn schedule_refresh(tx: &mut Tx, now: Timestamp) -> Result<(), DbError
     Ok(())
 }
 
+/// The SCIM base URL identity providers are given.
+pub fn base_url(app: &AppState) -> String {
+    format!("{}/scim/v2", app.config.public_url.trim_end_matches('/'))
+}
+
 /// The absolute URL of a resource, for `meta.location`.
 fn location(app: &AppState, kind: &str, id: &str) -> String {
-    format!(
-        "{}/scim/v2/{kind}/{id}",
-        app.config.public_url.trim_end_matches('/')
-    )
+    format!("{}/{kind}/{id}", base_url(app))
 }
 
 /// `startIndex` and `count` of a list request (RFC 7644 §3.4.2.4), clamped.

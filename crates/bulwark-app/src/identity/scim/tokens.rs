@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::TOKEN_PREFIX;
 use crate::access::Identity;
 use crate::app::AppState;
-use crate::audit_log::{Change, record};
+use crate::audit_log::{Actor, Change, record};
 use crate::inventory::assets;
 use crate::platform::db::{Db, DbError, Handle};
 use crate::platform::http::Routes;
@@ -131,35 +131,20 @@ pub async fn authenticate(db: &Db, now: Timestamp, secret: &str) -> Result<Optio
     }))
 }
 
-/// A system's provisioning tokens.
-#[utoipa::path(get, path = "/api/v1/assets/{id}/scim-tokens", tag = "identity", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<ScimToken>), (status = 404, body = Problem)))]
-pub async fn list_scim_tokens(
-    State(app): State<AppState>,
-    Path(system): Path<String>,
-) -> AppResult<axum::Json<Vec<ScimToken>>> {
-    let mut conn = app.db.read().await?;
-    assets::by_id(&mut conn.h(), &system)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// A system's provisioning tokens (404 for an unknown system).
+pub async fn of_system(h: &mut Handle<'_>, system: &str) -> AppResult<Vec<ScimToken>> {
+    assets::by_id(h, system).await?.ok_or(AppError::NotFound)?;
     let q = select()
         .and_where(Expr::col((Alias::new("t"), Alias::new("system_id"))).eq(system))
         .to_owned();
-    Ok(axum::Json(conn.h().fetch_all(&q).await?))
+    Ok(h.fetch_all(&q).await?)
 }
 
-/// Issue a provisioning token for a system: configure the identity provider with the base URL
-/// and this bearer secret, which is shown only now.
-#[utoipa::path(post, path = "/api/v1/assets/{id}/scim-tokens", tag = "identity", params(("id" = String, Path)),
-    responses((status = 201, body = IssuedToken), (status = 404, body = Problem)))]
-pub async fn issue_scim_token(
-    State(app): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(system): Path<String>,
-) -> AppResult<(StatusCode, axum::Json<IssuedToken>)> {
+/// Issues a token for a system, recorded; the secret is in the result only.
+pub async fn issue(app: &AppState, actor: &Actor, system: &str) -> AppResult<IssuedToken> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    assets::by_id(&mut tx.h(), &system)
+    assets::by_id(&mut tx.h(), system)
         .await?
         .ok_or(AppError::NotFound)?;
     let secret = format!("{TOKEN_PREFIX}{}", random_token());
@@ -171,7 +156,7 @@ pub async fn issue_scim_token(
             tid.clone().into(),
             system.into(),
             token_hash(&secret).into(),
-            id.actor().label.into(),
+            actor.label.clone().into(),
             now.to_db().into(),
         ])
         .to_owned();
@@ -180,19 +165,62 @@ pub async fn issue_scim_token(
     record(
         &mut tx,
         now,
-        &id.actor(),
+        actor,
         Change::new("scim_token.create", "scim_token", Some(&tid)).after(&token),
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(IssuedToken {
-            token,
-            secret,
-            base_url: format!("{}/scim/v2", app.config.public_url.trim_end_matches('/')),
-        }),
+    Ok(IssuedToken {
+        token,
+        secret,
+        base_url: super::base_url(app),
+    })
+}
+
+/// Revokes a token at once, recorded; returns it.
+pub async fn revoke(app: &AppState, actor: &Actor, tid: &str) -> AppResult<ScimToken> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let before = by_id(&mut tx.h(), tid).await?.ok_or(AppError::NotFound)?;
+    let q = Query::delete()
+        .from_table(Alias::new("scim_tokens"))
+        .and_where(Expr::col(Alias::new("id")).eq(tid))
+        .to_owned();
+    tx.h().execute(&q).await?;
+    record(
+        &mut tx,
+        now,
+        actor,
+        Change::new("scim_token.delete", "scim_token", Some(tid)).before(&before),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(before)
+}
+
+/// A system's provisioning tokens.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/scim-tokens", tag = "identity", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<ScimToken>), (status = 404, body = Problem)))]
+pub async fn list_scim_tokens(
+    State(app): State<AppState>,
+    Path(system): Path<String>,
+) -> AppResult<axum::Json<Vec<ScimToken>>> {
+    Ok(axum::Json(
+        of_system(&mut app.db.read().await?.h(), &system).await?,
     ))
+}
+
+/// Issue a provisioning token for a system: configure the identity provider with the base URL
+/// and this bearer secret, which is shown only now.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/scim-tokens", tag = "identity", params(("id" = String, Path)),
+    responses((status = 201, body = IssuedToken), (status = 404, body = Problem)))]
+pub async fn issue_scim_token(
+    State(app): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(system): Path<String>,
+) -> AppResult<(StatusCode, axum::Json<IssuedToken>)> {
+    let issued = issue(&app, &id.actor(), &system).await?;
+    Ok((StatusCode::CREATED, axum::Json(issued)))
 }
 
 /// Revoke a provisioning token at once.
@@ -203,21 +231,6 @@ pub async fn revoke_scim_token(
     Extension(id): Extension<Identity>,
     Path(tid): Path<String>,
 ) -> AppResult<StatusCode> {
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
-    let before = by_id(&mut tx.h(), &tid).await?.ok_or(AppError::NotFound)?;
-    let q = Query::delete()
-        .from_table(Alias::new("scim_tokens"))
-        .and_where(Expr::col(Alias::new("id")).eq(tid.as_str()))
-        .to_owned();
-    tx.h().execute(&q).await?;
-    record(
-        &mut tx,
-        now,
-        &id.actor(),
-        Change::new("scim_token.delete", "scim_token", Some(&tid)).before(&before),
-    )
-    .await?;
-    tx.commit().await?;
+    revoke(&app, &id.actor(), &tid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
