@@ -14,6 +14,7 @@ pub mod identity;
 pub mod inventory;
 pub mod platform;
 pub mod portable;
+pub mod risk;
 pub mod settings;
 pub mod web;
 

@@ -69,6 +69,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Administrator => true,
+            Role::SecurityOfficer if permission == AcceptRisk => true,
             Role::SecurityOfficer | Role::ItManager => {
                 matches!(permission, Read(_) | Write(_) | UsersRead | AuditTrailRead)
             }
@@ -175,6 +176,8 @@ pub enum Permission {
     AuditTrailRead,
     /// Change installation-wide settings.
     SettingsManage,
+    /// Approve the acceptance of a risk (the organisation lives with it until an expiry date).
+    AcceptRisk,
 }
 
 /// What a route requires of the caller.
@@ -248,6 +251,17 @@ mod tests {
                 a == Area::Reporting
             );
             assert!(!Role::Leadership.can(Permission::Write(a)));
+        }
+    }
+
+    #[test]
+    fn only_administrators_and_security_officers_accept_risks() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.can(Permission::AcceptRisk),
+                matches!(r, Role::Administrator | Role::SecurityOfficer),
+                "{r}"
+            );
         }
     }
 

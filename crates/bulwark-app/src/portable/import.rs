@@ -302,7 +302,15 @@ struct One {
 }
 
 /// Refuses unless every application table is empty (only `schema_migrations` may hold rows).
+/// The built-in rows of [`schema::SEEDED`] tables are removed first: the export carries its own.
 pub async fn ensure_empty(tx: &mut Tx) -> anyhow::Result<()> {
+    for t in schema::SEEDED {
+        let q = Query::delete()
+            .from_table(Alias::new(*t))
+            .and_where(Expr::col(Alias::new("builtin")).eq(true))
+            .to_owned();
+        tx.h().execute(&q).await?;
+    }
     let mut busy = Vec::new();
     for t in schema::TABLES {
         let q = Query::select()

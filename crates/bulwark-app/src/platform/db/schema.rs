@@ -38,7 +38,25 @@ pub const TABLES: &[&str] = &[
     "review_items",
     "review_decisions",
     "review_tasks",
+    "risk_matrices",
+    "threats",
+    "controls",
+    "control_dependencies",
+    "risks",
+    "risk_assets",
+    "risk_threats",
+    "risk_controls",
+    "risk_assessments",
+    "risk_actions",
+    "risk_acceptances",
+    "risk_appetite",
+    "risk_quantifications",
+    "risk_simulations",
 ];
+
+/// Tables into which migrations insert built-in rows (marked by the column `builtin`): a fresh
+/// database holds them, and a whole-database import replaces them with the export's rows.
+pub const SEEDED: &[&str] = &["risk_matrices", "threats"];
 
 /// Tables whose rows are not carried by an export (short-lived secrets and counters).
 pub const NOT_EXPORTED: &[&str] = &["sessions", "login_attempts"];

@@ -5,6 +5,7 @@ mod m0002_inventory;
 mod m0003_identity;
 mod m0004_reviews;
 mod m0005_list_indexes;
+pub mod m0006_risk;
 
 use super::Backend;
 
@@ -44,5 +45,10 @@ pub const ALL: &[Migration] = &[
         version: 5,
         name: "indexes for filtered asset lists and open findings",
         up: m0005_list_indexes::up,
+    },
+    Migration {
+        version: 6,
+        name: "risk: matrices, threats, controls, register, assessments, treatment, models",
+        up: m0006_risk::up,
     },
 ];
