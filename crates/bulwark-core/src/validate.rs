@@ -70,6 +70,20 @@ pub fn label(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
     Ok(t.to_string())
 }
 
+/// Checks free text (a description, a justification): trimmed, at most `max` characters; line
+/// breaks are allowed, and it may be empty.
+pub fn free_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
+    let s = s.trim();
+    if s.chars().count() > max {
+        Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ))
+    } else {
+        Ok(s.to_string())
+    }
+}
+
 /// Minimum password length. Length beats composition rules (NIST SP 800-63B).
 pub const PASSWORD_MIN: usize = 12;
 /// Maximum password length, to bound hashing work.

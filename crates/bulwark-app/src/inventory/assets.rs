@@ -464,18 +464,6 @@ fn opt_text(field: &str, v: &Option<String>, max: usize) -> Result<Value, FieldE
     }
 }
 
-fn free_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
-    let s = s.trim();
-    if s.chars().count() > max {
-        Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ))
-    } else {
-        Ok(s.to_string())
-    }
-}
-
 /// Validated column changes, and the people to look up by email.
 struct Checked {
     set: Vec<(&'static str, Value)>,
@@ -508,7 +496,7 @@ fn check(i: &AssetInput, creating: bool) -> Result<Checked, Vec<FieldError>> {
     if let Some(d) = default(&i.description, "") {
         put(
             "description",
-            free_text("description", &d, 4000).map(Into::into),
+            validate::free_text("description", &d, 4000).map(Into::into),
         );
     }
     for (c, v) in [
@@ -534,7 +522,10 @@ fn check(i: &AssetInput, creating: bool) -> Result<Checked, Vec<FieldError>> {
         );
     }
     if let Some(v) = default(&i.location, "") {
-        put("location", free_text("location", &v, 200).map(Into::into));
+        put(
+            "location",
+            validate::free_text("location", &v, 200).map(Into::into),
+        );
     }
     if let Some(tags) = i.tags.clone().or(creating.then(Vec::new)) {
         let checked: Result<Vec<String>, FieldError> = if tags.len() > MAX_TAGS {

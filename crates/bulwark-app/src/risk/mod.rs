@@ -65,3 +65,85 @@ pub const CONTROL_STATUSES: Choices = &[
     ("implemented", "Implemented"),
     ("retired", "Retired"),
 ];
+
+pub mod api;
+pub mod appetite;
+pub mod assessments;
+pub mod controls;
+pub mod matrices;
+pub mod register;
+pub mod threats;
+pub mod treatment;
+
+use bulwark_core::validate::FieldError;
+use sea_query::{Alias, Expr, ExprTrait, Query};
+
+use crate::identity::people;
+use crate::platform::db::{DbError, Handle};
+
+/// The person with this email, for an owner field: `Ok(None)` when the field is empty, and a
+/// problem in `errs` when nobody has the email.
+pub(crate) async fn person_by_email(
+    h: &mut Handle<'_>,
+    field: &str,
+    email: Option<&str>,
+    errs: &mut Vec<FieldError>,
+) -> Result<Option<String>, DbError> {
+    let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) else {
+        return Ok(None);
+    };
+    match people::by_email(h, &email.to_lowercase()).await? {
+        Some(p) => Ok(Some(p.id)),
+        None => {
+            errs.push(FieldError::new(
+                field,
+                format!("nobody with the email {email} is in the people register"),
+            ));
+            Ok(None)
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CodeRow {
+    code: String,
+}
+
+/// The next free code `PREFIX-NNN` in `table` (one more than the highest number in use).
+pub(crate) async fn next_code(
+    h: &mut Handle<'_>,
+    table: &str,
+    prefix: &str,
+) -> Result<String, DbError> {
+    let q = Query::select()
+        .column(Alias::new("code"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("code")).like(format!("{prefix}-%")))
+        .to_owned();
+    let rows: Vec<CodeRow> = h.fetch_all(&q).await?;
+    let highest = rows
+        .iter()
+        .filter_map(|r| r.code[prefix.len() + 1..].parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(format!("{prefix}-{:03}", highest + 1))
+}
+
+/// The label of a value in a set of choices (the value itself when unknown).
+pub fn label_of(choices: Choices, value: &str) -> &'static str {
+    choices
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or("", |(_, l)| *l)
+}
+
+/// A problem naming the allowed values when `value` is not one of `choices`.
+pub(crate) fn check_choice(field: &str, choices: Choices, value: &str, errs: &mut Vec<FieldError>) {
+    if !choices.iter().any(|(v, _)| *v == value) {
+        let allowed: Vec<&str> = choices.iter().map(|(v, _)| *v).collect();
+        errs.push(FieldError::new(
+            field,
+            format!("must be one of {}", allowed.join(", ")),
+        ));
+    }
+}

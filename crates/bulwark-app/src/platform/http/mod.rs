@@ -34,6 +34,7 @@ pub fn routes() -> Routes {
         .merge(crate::settings::pages::routes())
         .merge(crate::inventory::api::routes())
         .merge(crate::inventory::pages::routes())
+        .merge(crate::risk::api::routes())
         .merge(crate::identity::api::routes())
         .merge(crate::identity::pages::routes())
         .merge(crate::identity::reviews::api::routes())
