@@ -9,8 +9,7 @@
 
 pub mod catalogue;
 
-/// A closed set of values stored as text: `(value, label)` pairs.
-pub type Choices = &'static [(&'static str, &'static str)];
+pub use bulwark_core::validate::{Choices, label_of};
 
 /// Risk categories (appetite is set per category).
 pub const CATEGORIES: Choices = &[
@@ -129,21 +128,9 @@ pub(crate) async fn next_code(
     Ok(format!("{prefix}-{:03}", highest + 1))
 }
 
-/// The label of a value in a set of choices (the value itself when unknown).
-pub fn label_of(choices: Choices, value: &str) -> &'static str {
-    choices
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map_or("", |(_, l)| *l)
-}
-
 /// A problem naming the allowed values when `value` is not one of `choices`.
 pub(crate) fn check_choice(field: &str, choices: Choices, value: &str, errs: &mut Vec<FieldError>) {
-    if !choices.iter().any(|(v, _)| *v == value) {
-        let allowed: Vec<&str> = choices.iter().map(|(v, _)| *v).collect();
-        errs.push(FieldError::new(
-            field,
-            format!("must be one of {}", allowed.join(", ")),
-        ));
+    if let Err(e) = bulwark_core::validate::one_of(field, value, choices) {
+        errs.push(e);
     }
 }
