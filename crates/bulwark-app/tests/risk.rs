@@ -514,3 +514,236 @@ async fn acceptance_needs_the_right_approver_and_expires(app: TestApp) {
     assert_eq!(s, 409);
 }
 both_backends!(acceptance_needs_the_right_approver_and_expires);
+
+async fn pages_show_the_register_and_change_it(app: TestApp) {
+    let api = app.api(&app.token_as("sol@example.org", Role::SecurityOfficer).await);
+    person(&api, "Olga Owner", "olga@example.org").await;
+    let (c, csrf) = app.signed_in("sol@example.org").await;
+    let get = |path: &str| {
+        let req = c.get(format!("{}{path}", app.url));
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        let mut form: Vec<(String, String)> = form
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        form.push(("csrf_token".into(), csrf.clone()));
+        let req = c.post(format!("{}{path}", app.url)).form(&form);
+        async move {
+            let r = req.send().await.unwrap();
+            let to = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (r.status().as_u16(), to, r.text().await.unwrap())
+        }
+    };
+    let (s, page) = get("/risk").await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("No risks match") && page.contains("<svg"),
+        "{page}"
+    );
+
+    // A refused form comes back with the errors and what was typed.
+    let (s, _, page) = post(
+        "/risk/risks",
+        vec![
+            ("title", "Supplier breach"),
+            ("category", ""),
+            ("review_date", "later"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("value=\"Supplier breach\"") && page.contains("must be a date"),
+        "{page}"
+    );
+    let (s, to, _) = post(
+        "/risk/risks",
+        vec![
+            ("title", "Supplier breach"),
+            ("category", "third_party"),
+            ("owner", "olga@example.org"),
+            ("treatment", "transfer"),
+            ("treatment_plan", "Cyber insurance policy 123"),
+            ("weaknesses", "No supplier audits\nShared accounts"),
+            ("threats", "T-SUPPLYCHAIN"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{to}");
+    let rid = to
+        .strip_prefix("/risk/risks/")
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let (s, to, _) = post(
+        &format!("/risk/risks/{rid}/assessments"),
+        vec![
+            ("kind", "inherent"),
+            ("likelihood", "5"),
+            ("impact", "4"),
+            ("rationale", "many suppliers"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{to}");
+    let (s, _, page) = post(
+        &format!("/risk/risks/{rid}/actions"),
+        vec![("title", ""), ("due_date", "2026-04-01")],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("must not be empty"), "{page}");
+    let (s, _, _) = post(
+        &format!("/risk/risks/{rid}/actions"),
+        vec![
+            ("title", "Audit the top 5 suppliers"),
+            ("due_date", "2026-02-01"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _, _) = post(
+        &format!("/risk/risks/{rid}/acceptances"),
+        vec![
+            ("justification", "Insurance covers it fully"),
+            ("expires", "2026-12-31"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, page) = get(&format!("/risk/risks/{rid}")).await;
+    assert_eq!(s, 200);
+    for want in [
+        "R-001 Supplier breach",
+        "Very high",
+        "Almost certain × Major",
+        "No supplier audits; Shared accounts",
+        "Audit the top 5 suppliers",
+        "overdue",
+        "Accepted by sol@example.org until <strong>2026-12-31",
+        "Cyber insurance policy 123",
+    ] {
+        assert!(page.contains(want), "{want} in {page}");
+    }
+    let (_, page) = get("/risk?category=third_party").await;
+    assert!(
+        page.contains("R-001 Supplier breach") && page.contains("action overdue"),
+        "{page}"
+    );
+    assert!(page.contains("Almost certain × Major: Very high, R-001 Supplier breach"));
+
+    // Controls, threats, matrices, appetite.
+    let (s, to, _) = post(
+        "/risk/controls",
+        vec![
+            ("name", "Supplier audits"),
+            ("kind", "detective"),
+            ("status", "planned"),
+            ("one_off_cost", "12,000"),
+            ("yearly_cost", "3000"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{to}");
+    let (_, page) = get("/risk/controls").await;
+    assert!(
+        page.contains("C-001 Supplier audits") && page.contains("12000"),
+        "{page}"
+    );
+    let (s, _, page) = post(
+        "/risk/controls",
+        vec![("name", "X"), ("one_off_cost", "lots")],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("must be a whole amount"), "{page}");
+    let (s, _, _) = post(
+        "/risk/threats",
+        vec![
+            ("name", "Lab fire"),
+            ("category", "environmental"),
+            ("tactics", ""),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, page) = get("/risk/threats").await;
+    assert!(
+        page.contains("T-LABFIRE") && page.contains("Ransomware"),
+        "{page}"
+    );
+    let (s, _, _) = post(
+        "/risk/matrices",
+        vec![
+            ("name", "Two by two"),
+            ("likelihood", "Rare\nOften | monthly"),
+            ("impact", "Small\nBig"),
+            ("levels", "Fine #2e7d32\nBad #c62828"),
+            ("grid", "1 2\n1 1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, m) = api.get("/api/v1/risk-matrices").await;
+    let two = m
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Two by two")
+        .unwrap();
+    assert_eq!(two["definition"]["grid"], json!([[0, 0], [0, 1]]));
+    assert_eq!(two["definition"]["likelihood"][1]["description"], "monthly");
+    let (s, _, page) = post(
+        "/risk/matrices",
+        vec![
+            ("name", "Bad"),
+            ("likelihood", "A"),
+            ("impact", "B\nC"),
+            ("levels", "X red"),
+            ("grid", "1 x"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("level numbers"), "{page}");
+    let (s, _, _) = post("/risk/appetite", vec![("appetite_third_party", "Medium")]).await;
+    assert_eq!(s, 303);
+    let (_, page) = get("/risk?above_appetite=true").await;
+    assert!(page.contains("above appetite"), "{page}");
+    let (_, page) = get("/risk/appetite").await;
+    assert!(
+        page.contains("<option value=\"Medium\" selected>"),
+        "{page}"
+    );
+
+    // The IT manager sees no acceptance form; staff see nothing of the area.
+    app.user("it@example.org", Role::ItManager, "a-long-enough-pw-1")
+        .await;
+    let (it, _) = app.signed_in("it@example.org").await;
+    let page = it
+        .get(format!("{}/risk/risks/{rid}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Approve the acceptance") && page.contains("Record the score"));
+    app.user("st@example.org", Role::Staff, "a-long-enough-pw-1")
+        .await;
+    let (st, _) = app.signed_in("st@example.org").await;
+    let r = st.get(format!("{}/risk", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}
+both_backends!(pages_show_the_register_and_change_it);

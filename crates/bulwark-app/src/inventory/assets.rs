@@ -197,6 +197,16 @@ fn select() -> SelectStatement {
     q.from_as(Alias::new("assets"), Alias::new("a")).to_owned()
 }
 
+/// Every asset's id and name, by name (for pickers).
+pub async fn names(h: &mut Handle<'_>) -> Result<Vec<(String, String)>, DbError> {
+    let q = Query::select()
+        .columns([Alias::new("id"), Alias::new("name")])
+        .from(Alias::new("assets"))
+        .order_by(Alias::new("name"), Order::Asc)
+        .to_owned();
+    h.fetch_all(&q).await
+}
+
 /// Finds an asset by id.
 pub async fn by_id(h: &mut Handle<'_>, id: &str) -> Result<Option<Asset>, DbError> {
     let q = select().and_where(Expr::col(col("id")).eq(id)).to_owned();

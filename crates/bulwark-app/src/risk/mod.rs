@@ -70,6 +70,7 @@ pub mod appetite;
 pub mod assessments;
 pub mod controls;
 pub mod matrices;
+pub mod pages;
 pub mod register;
 pub mod threats;
 pub mod treatment;

@@ -126,7 +126,8 @@ pub struct RiskFilter {
 }
 
 impl RiskFilter {
-    fn keeps(&self, r: &Risk) -> bool {
+    /// Whether the filter keeps `r`.
+    pub fn keeps(&self, r: &Risk) -> bool {
         let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
         let q = self.q.as_deref().map(str::to_lowercase);
         eq(&self.status, &r.status)

@@ -35,6 +35,7 @@ pub fn routes() -> Routes {
         .merge(crate::inventory::api::routes())
         .merge(crate::inventory::pages::routes())
         .merge(crate::risk::api::routes())
+        .merge(crate::risk::pages::routes())
         .merge(crate::identity::api::routes())
         .merge(crate::identity::pages::routes())
         .merge(crate::identity::reviews::api::routes())
