@@ -74,6 +74,18 @@ pub struct Stream {
     key: u64,
 }
 
+/// What a trial's random numbers are for: each purpose has its own run of the trial's sequence,
+/// so the draws of one purpose never shift those of another (common random numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// The year's rate draws (TEF or LEF, vulnerability) and its secondary-loss probability.
+    Rates = 0,
+    /// The exponential gaps between loss events.
+    Gaps = 1,
+    /// Each loss event's draws: primary loss, then the secondary coin and loss, if any.
+    Events = 2,
+}
+
 impl Stream {
     /// The stream of scenario number `index` under `seed`.
     pub fn new(seed: u64, index: u64) -> Self {
@@ -83,13 +95,63 @@ impl Stream {
         }
     }
 
-    /// The generator of one trial: SplitMix64 (passes BigCrush; one add and two multiplies a
-    /// number, and free to seed) started 2³² steps per trial apart on this stream's sequence, so
-    /// trials never share numbers unless one draws more than 2³² of them.
+    /// The generator of one trial and purpose: SplitMix64 (passes BigCrush; one add and two
+    /// multiplies a number, and free to seed) started 2³² steps per trial and 2³⁰ per purpose apart
+    /// on this stream's sequence, so no two draws share a number unless one purpose of one trial
+    /// draws more than 2³⁰ of them (a year holds at most about 10⁵ loss events).
     #[inline]
-    fn trial(self, trial: usize) -> SplitMix64 {
-        let offset = ((trial as u64) << 32).wrapping_mul(PHI);
-        SplitMix64::seed_from_u64(self.key.wrapping_add(offset))
+    pub(crate) fn generator(self, trial: usize, purpose: Purpose) -> Generator {
+        let position = ((trial as u64) << 32) | ((purpose as u64) << 30);
+        Generator {
+            state: self.key.wrapping_add(position.wrapping_mul(PHI)),
+        }
+    }
+}
+
+/// SplitMix64, the same sequence as `rand_xoshiro::SplitMix64` (a test checks it), written out so
+/// it inlines into the trial loops.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Generator {
+    state: u64,
+}
+
+impl Generator {
+    /// The `k`-th number from here on (`k = 0` is the next one), without advancing.
+    #[inline]
+    pub(crate) fn peek(&self, k: u64) -> u64 {
+        mix(self.state.wrapping_add(k.wrapping_add(1).wrapping_mul(PHI)))
+    }
+}
+
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl RngCore for Generator {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(PHI);
+        mix(self.state)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.fill_bytes(dest);
+        Ok(())
     }
 }
 
@@ -124,10 +186,7 @@ pub(crate) fn fill(
     out.par_chunks_mut(BLOCK)
         .enumerate()
         .try_for_each(|(block, chunk)| {
-            let first = block * BLOCK;
-            for (i, slot) in chunk.iter_mut().enumerate() {
-                *slot = sim.year(&mut stream.trial(first + i), remaining);
-            }
+            sim.years(stream, block * BLOCK, remaining, chunk);
             progress.advance(chunk.len())
         })
 }
@@ -146,12 +205,12 @@ pub(crate) fn mean(
     let sums = (0..blocks)
         .into_par_iter()
         .map(|block| {
-            let range = block * BLOCK..trials.min((block + 1) * BLOCK);
-            let len = range.len();
-            let sum: f64 = range
-                .map(|t| sim.year(&mut stream.trial(t), remaining))
-                .sum();
-            progress.advance(len).map(|()| sum)
+            let first = block * BLOCK;
+            let mut years = [0.0; BLOCK];
+            let years = &mut years[..BLOCK.min(trials - first)];
+            sim.years(stream, first, remaining, years);
+            let sum: f64 = years.iter().sum();
+            progress.advance(years.len()).map(|()| sum)
         })
         .collect::<Result<Vec<f64>, Cancelled>>()?;
     Ok(sums.iter().sum::<f64>() / trials as f64)
@@ -322,6 +381,21 @@ mod tests {
         assert!(before.iter().zip(&after).all(|(b, a)| a <= b));
         let ratio = stats(&after).0 / stats(&before).0;
         assert!((ratio - 0.4).abs() < 0.03, "{ratio}");
+    }
+
+    #[test]
+    fn generator_is_splitmix64_and_peek_looks_ahead() {
+        let stream = Stream::new(8, 3);
+        let mut ours = stream.generator(12, Purpose::Gaps);
+        let ahead: Vec<u64> = (0..4).map(|k| ours.peek(k)).collect();
+        let position = (12u64 << 32) | ((Purpose::Gaps as u64) << 30);
+        let mut theirs =
+            SplitMix64::seed_from_u64(stream.key.wrapping_add(position.wrapping_mul(PHI)));
+        for want in ahead {
+            let next = theirs.next_u64();
+            assert_eq!(next, want);
+            assert_eq!(ours.next_u64(), next);
+        }
     }
 
     #[test]

@@ -2,7 +2,6 @@
 
 use crate::quantile::{LognormalTable, QuantileTable};
 use bulwark_core::InputProblem;
-use rand::Rng;
 use serde::Serialize;
 
 /// The standard normal's 95th percentile: a 90 % interval spans ±this many σ around μ.
@@ -167,13 +166,13 @@ pub(crate) enum Sampler {
 }
 
 impl Sampler {
-    /// One draw.
+    /// The draw made with the random word `word` (a constant ignores it).
     #[inline]
-    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub(crate) fn draw(&self, word: u64) -> f64 {
         match self {
             Sampler::Constant(c) => *c,
-            Sampler::Pert(table) => table.sample(rng),
-            Sampler::Lognormal(table) => table.sample(rng),
+            Sampler::Pert(table) => table.draw(word),
+            Sampler::Lognormal(table) => table.draw(word),
         }
     }
 }
@@ -181,13 +180,13 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
+    use rand::{RngCore, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
     fn draws(e: Estimate, n: usize) -> Vec<f64> {
         let s = e.sampler();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        (0..n).map(|_| s.sample(&mut rng)).collect()
+        (0..n).map(|_| s.draw(rng.next_u64())).collect()
     }
 
     fn mean_sd(v: &[f64]) -> (f64, f64) {

@@ -16,7 +16,6 @@
 //!
 //! The tests check the knots against exact CDFs, and means, variances and percentiles of draws.
 
-use rand::RngCore;
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::sync::OnceLock;
 
@@ -30,7 +29,15 @@ const KNOTS: usize = 1 << BITS;
 /// The quantile function of `min + (max − min)·Beta(α, β)` at probabilities `0, 1/KNOTS, …, 1`.
 #[derive(Debug, Clone)]
 pub(crate) struct QuantileTable {
-    knots: Box<[f64]>,
+    knots: Knots,
+}
+
+/// A value at each of the `KNOTS + 1` knots (a fixed length, so reads need no bounds checks).
+type Knots = Box<[f64; KNOTS + 1]>;
+
+fn knots(values: impl Iterator<Item = f64>) -> Knots {
+    let values: Box<[f64]> = values.collect();
+    values.try_into().expect("one value per knot")
 }
 
 impl QuantileTable {
@@ -65,14 +72,17 @@ impl QuantileTable {
             knots.push(min + range * (cell as f64 + within) * dx);
         }
         QuantileTable {
-            knots: knots.into_boxed_slice(),
+            knots: knots
+                .into_boxed_slice()
+                .try_into()
+                .expect("one value per knot"),
         }
     }
 
-    /// One draw.
+    /// The draw made with the random word `word`.
     #[inline]
-    pub(crate) fn sample<R: RngCore + ?Sized>(&self, rng: &mut R) -> f64 {
-        let (i, within) = locate(rng.next_u64());
+    pub(crate) fn draw(&self, word: u64) -> f64 {
+        let (i, within) = locate(word);
         let (a, b) = (self.knots[i], self.knots[i + 1]);
         a + (b - a) * within
     }
@@ -85,9 +95,9 @@ const CHORD_ERROR: f64 = 1e-5;
 #[derive(Debug, Clone)]
 pub(crate) struct LognormalTable {
     /// `μ + σ·z(j/KNOTS)`; the first and last entries are never read.
-    logs: Box<[f64]>,
+    logs: Knots,
     /// `exp` of `logs`.
-    values: Box<[f64]>,
+    values: Knots,
     /// Intervals read from `values` directly: `flat.0 ≤ i < flat.1`.
     flat: (usize, usize),
     mu: f64,
@@ -97,11 +107,8 @@ pub(crate) struct LognormalTable {
 impl LognormalTable {
     /// The table for `exp(μ + σ·Z)`, Z standard normal.
     pub(crate) fn new(mu: f64, sigma: f64) -> Self {
-        let logs: Box<[f64]> = standard_normal_knots()
-            .iter()
-            .map(|z| mu + sigma * z)
-            .collect();
-        let values = logs.iter().map(|l| l.exp()).collect();
+        let logs = knots(standard_normal_knots().iter().map(|z| mu + sigma * z));
+        let values = knots(logs.iter().map(|l| l.exp()));
         // A chord over a log-gap Δ is within Δ²/8 of the curve; gaps widen away from the median.
         let flat_gap = (8.0 * CHORD_ERROR).sqrt();
         let is_flat = |i: usize| logs[i + 1] - logs[i] <= flat_gap;
@@ -122,10 +129,10 @@ impl LognormalTable {
         }
     }
 
-    /// One draw.
+    /// The draw made with the random word `word`.
     #[inline]
-    pub(crate) fn sample<R: RngCore + ?Sized>(&self, rng: &mut R) -> f64 {
-        let (i, within) = locate(rng.next_u64());
+    pub(crate) fn draw(&self, word: u64) -> f64 {
+        let (i, within) = locate(word);
         if self.flat.0 <= i && i < self.flat.1 {
             let (a, b) = (self.values[i], self.values[i + 1]);
             return a + (b - a) * within;
@@ -150,7 +157,8 @@ impl LognormalTable {
 #[inline]
 fn locate(word: u64) -> (usize, f64) {
     let i = (word >> (64 - BITS)) as usize;
-    let within = ((word << BITS) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    // Below 2⁵³, so converted as a signed number (one instruction).
+    let within = (((word << BITS) >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64);
     (i, within)
 }
 
@@ -168,7 +176,7 @@ fn standard_normal_knots() -> &'static [f64] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
+    use rand::{RngCore, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
     /// Regularised incomplete beta for integer parameters, exactly, as a binomial tail.
@@ -215,7 +223,7 @@ mod tests {
         let t = LognormalTable::new(mu, sigma);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         let n = 200_000;
-        let v: Vec<f64> = (0..n).map(|_| t.sample(&mut rng)).collect();
+        let v: Vec<f64> = (0..n).map(|_| t.draw(rng.next_u64())).collect();
         let mean = v.iter().sum::<f64>() / n as f64;
         let want = (mu + sigma * sigma / 2.0).exp();
         let sd = want * ((sigma * sigma).exp() - 1.0).sqrt();
@@ -236,7 +244,7 @@ mod tests {
         let t = QuantileTable::beta(a, b, 100.0, 50.0);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let n = 200_000;
-        let v: Vec<f64> = (0..n).map(|_| t.sample(&mut rng)).collect();
+        let v: Vec<f64> = (0..n).map(|_| t.draw(rng.next_u64())).collect();
         let mean = v.iter().sum::<f64>() / n as f64;
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let want_mean = 100.0 + 50.0 * a / (a + b);

@@ -1,9 +1,10 @@
 //! A loss scenario and the compound model that simulates one year of it.
 
+use crate::engine::{Generator, Purpose, Stream};
 use crate::estimate::{Estimate, Range, Sampler};
 use bulwark_core::InputProblem;
-use rand::Rng;
-use rand_distr::Exp1;
+use rand::RngCore;
+use rand_distr::{Distribution, Exp1};
 use serde::Serialize;
 
 /// The most loss events a scenario may expect in a year; beyond it a run would loop for too long.
@@ -154,36 +155,118 @@ pub(crate) struct YearSimulator {
     secondary: Option<(Sampler, Sampler)>,
 }
 
+/// Trials whose rates are drawn before their loss events are (see [`YearSimulator::years`]).
+const BATCH: usize = 256;
+
+/// A trial of the batch with at least one loss event, waiting for its events.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pending {
+    /// Position in the batch.
+    index: usize,
+    /// The year's loss event rate.
+    rate: f64,
+    /// Arrival time of the first event (within the year, so at most `rate`).
+    clock: f64,
+    /// The trial's generator of gaps, after the first.
+    gaps: Generator,
+}
+
 impl YearSimulator {
-    /// One simulated year's loss.
+    /// Simulated annual losses of trials `first, first + 1, …` of `stream`, one per slot of `out`.
     ///
-    /// The year's loss event rate λ = TEF × vulnerability (or LEF) is drawn first. Loss events are
-    /// the arrivals of a Poisson process of rate λ·`remaining.frequency` within the year, found
-    /// by adding standard exponential gaps until they pass the rate: exactly a Poisson count (and
-    /// the same as thinning a Poisson(TEF) count of threat events with probability `vulnerability`).
-    /// Each event draws its own primary loss and, with the secondary probability, a secondary loss.
+    /// Each trial (year) draws its loss event rate λ = TEF × vulnerability (or LEF), scaled by
+    /// `remaining.frequency`. Loss events are the arrivals of a Poisson process of rate λ within
+    /// the year, found by adding standard exponential gaps until they pass the rate: exactly a
+    /// Poisson count (and the same as thinning a Poisson(TEF) count of threat events with
+    /// probability `vulnerability`). Each event draws its own primary loss and, with the secondary
+    /// probability (drawn once a year), a secondary loss.
     ///
-    /// Every draw happens in a fixed order, so with the same generator a control that lowers the
-    /// frequency only drops the year's last events and one that lowers magnitude scales the same
-    /// losses: "before" and "after" runs are common random numbers, event by event.
-    #[inline]
-    pub(crate) fn year<R: Rng + ?Sized>(&self, rng: &mut R, remaining: Remaining) -> f64 {
-        let rate = self.rate.sample(rng) * self.vulnerability.sample(rng) * remaining.frequency;
-        let secondary = self
-            .secondary
-            .as_ref()
-            .map(|(p, loss)| (p.sample(rng), loss));
-        let mut total = 0.0;
-        let mut clock: f64 = rng.sample(Exp1);
-        while clock <= rate {
-            total += self.primary.sample(rng);
-            if let Some((p, loss)) = secondary
-                && rng.r#gen::<f64>() < p
-            {
-                total += loss.sample(rng);
+    /// A trial's draws come from its own generators, one per [`Purpose`], each in a fixed order:
+    /// with the same stream, a control that lowers the frequency only drops the year's last events
+    /// and one that lowers magnitude scales the same losses, so "before" and "after" runs are
+    /// common random numbers, event by event.
+    ///
+    /// Work goes in batches, in two passes: first every trial's rate and first arrival (no
+    /// branches; most years of most scenarios have no loss event), keeping the trials whose first
+    /// event falls within the year; then the events of those trials alone.
+    pub(crate) fn years(
+        &self,
+        stream: Stream,
+        first: usize,
+        remaining: Remaining,
+        out: &mut [f64],
+    ) {
+        let mut pending = [Pending::default(); BATCH];
+        for (batch, years) in out.chunks_mut(BATCH).enumerate() {
+            let first = first + batch * BATCH;
+            let mut waiting = 0;
+            for (index, year) in years.iter_mut().enumerate() {
+                let rates = stream.generator(first + index, Purpose::Rates);
+                let rate = self.rate.draw(rates.peek(0))
+                    * self.vulnerability.draw(rates.peek(1))
+                    * remaining.frequency;
+                let mut gaps = stream.generator(first + index, Purpose::Gaps);
+                let clock = exponential(&mut gaps);
+                *year = 0.0;
+                pending[waiting] = Pending {
+                    index,
+                    rate,
+                    clock,
+                    gaps,
+                };
+                waiting += usize::from(clock <= rate);
             }
-            clock += rng.sample::<f64, _>(Exp1);
+            for p in &pending[..waiting] {
+                let trial = first + p.index;
+                years[p.index] = self.events(stream, trial, *p) * remaining.magnitude;
+            }
         }
-        total * remaining.magnitude
     }
+
+    /// The summed loss of a year whose first event falls within it.
+    #[inline]
+    fn events(&self, stream: Stream, trial: usize, pending: Pending) -> f64 {
+        let mut draws = stream.generator(trial, Purpose::Events);
+        let Pending {
+            rate,
+            mut clock,
+            mut gaps,
+            ..
+        } = pending;
+        let mut total = 0.0;
+        match &self.secondary {
+            None => loop {
+                total += self.primary.draw(draws.next_u64());
+                clock += exponential(&mut gaps);
+                if clock > rate {
+                    break total;
+                }
+            },
+            Some((probability, loss)) => {
+                let p = probability.draw(stream.generator(trial, Purpose::Rates).peek(2));
+                loop {
+                    total += self.primary.draw(draws.next_u64());
+                    let hit = unit(draws.next_u64()) < p;
+                    let secondary = loss.draw(draws.next_u64());
+                    total += if hit { secondary } else { 0.0 };
+                    clock += exponential(&mut gaps);
+                    if clock > rate {
+                        break total;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A standard exponential draw (ziggurat; one random word 99 % of the time).
+#[inline]
+fn exponential(gaps: &mut Generator) -> f64 {
+    Distribution::<f64>::sample(&Exp1, gaps)
+}
+
+/// A uniform number in [0, 1) from the top 53 bits of a random word.
+#[inline]
+fn unit(word: u64) -> f64 {
+    ((word >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
 }
