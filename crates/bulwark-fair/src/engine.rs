@@ -80,9 +80,10 @@ pub struct Stream {
 pub(crate) enum Purpose {
     /// The year's rate draws (TEF or LEF, vulnerability) and its secondary-loss probability.
     Rates = 0,
-    /// The exponential gaps between loss events.
+    /// The exponential gaps between loss events (the first is the first arrival).
     Gaps = 1,
-    /// Each loss event's draws: primary loss, then the secondary coin and loss, if any.
+    /// The draws of each loss event: numbers `2e` and `2e + 1` for event `e`, its primary loss
+    /// and its secondary loss (if any).
     Events = 2,
 }
 

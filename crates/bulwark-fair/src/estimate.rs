@@ -175,6 +175,40 @@ impl Sampler {
             Sampler::Lognormal(table) => table.draw(word),
         }
     }
+
+    /// The draw at probability `u` in [0, 1) (a constant ignores it).
+    #[inline]
+    pub(crate) fn draw_unit(&self, u: f64) -> f64 {
+        match self {
+            Sampler::Constant(c) => *c,
+            Sampler::Pert(table) => table.draw_unit(u),
+            Sampler::Lognormal(table) => table.draw_unit(u),
+        }
+    }
+
+    /// Draws for a batch, one per slot: `out[k] = combine(out[k], draw(word(k)))` (one match for
+    /// the batch, so each loop is short and branch-free).
+    #[inline]
+    pub(crate) fn draws(
+        &self,
+        out: &mut [f64],
+        word: impl Fn(usize) -> u64,
+        combine: impl Fn(f64, f64) -> f64,
+    ) {
+        match self {
+            Sampler::Constant(c) => out.iter_mut().for_each(|x| *x = combine(*x, *c)),
+            Sampler::Pert(table) => {
+                for (k, x) in out.iter_mut().enumerate() {
+                    *x = combine(*x, table.draw(word(k)));
+                }
+            }
+            Sampler::Lognormal(table) => {
+                for (k, x) in out.iter_mut().enumerate() {
+                    *x = combine(*x, table.draw(word(k)));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

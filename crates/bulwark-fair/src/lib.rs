@@ -14,6 +14,7 @@
 pub mod advice;
 pub mod engine;
 pub mod estimate;
+mod exponential;
 mod funding;
 pub mod invest;
 pub mod model;

@@ -83,6 +83,18 @@ impl QuantileTable {
     #[inline]
     pub(crate) fn draw(&self, word: u64) -> f64 {
         let (i, within) = locate(word);
+        self.at(i, within)
+    }
+
+    /// The draw at probability `u` in [0, 1).
+    #[inline]
+    pub(crate) fn draw_unit(&self, u: f64) -> f64 {
+        let (i, within) = locate_unit(u);
+        self.at(i, within)
+    }
+
+    #[inline]
+    fn at(&self, i: usize, within: f64) -> f64 {
         let (a, b) = (self.knots[i], self.knots[i + 1]);
         a + (b - a) * within
     }
@@ -133,6 +145,18 @@ impl LognormalTable {
     #[inline]
     pub(crate) fn draw(&self, word: u64) -> f64 {
         let (i, within) = locate(word);
+        self.at(i, within)
+    }
+
+    /// The draw at probability `u` in [0, 1).
+    #[inline]
+    pub(crate) fn draw_unit(&self, u: f64) -> f64 {
+        let (i, within) = locate_unit(u);
+        self.at(i, within)
+    }
+
+    #[inline]
+    fn at(&self, i: usize, within: f64) -> f64 {
         if self.flat.0 <= i && i < self.flat.1 {
             let (a, b) = (self.values[i], self.values[i + 1]);
             return a + (b - a) * within;
@@ -160,6 +184,15 @@ fn locate(word: u64) -> (usize, f64) {
     // Below 2⁵³, so converted as a signed number (one instruction).
     let within = (((word << BITS) >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64);
     (i, within)
+}
+
+/// The interval of probability `u` in [0, 1) and the position in it.
+#[inline]
+fn locate_unit(u: f64) -> (usize, f64) {
+    let x = u * KNOTS as f64;
+    // Through a signed integer: one instruction each way.
+    let i = (x as i64).clamp(0, KNOTS as i64 - 1);
+    (i as usize, x - i as f64)
 }
 
 /// Standard normal quantiles at `j/KNOTS`, computed once.

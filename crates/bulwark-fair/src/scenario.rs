@@ -2,9 +2,8 @@
 
 use crate::engine::{Generator, Purpose, Stream};
 use crate::estimate::{Estimate, Range, Sampler};
+use crate::exponential::ziggurat;
 use bulwark_core::InputProblem;
-use rand::RngCore;
-use rand_distr::{Distribution, Exp1};
 use serde::Serialize;
 
 /// The most loss events a scenario may expect in a year; beyond it a run would loop for too long.
@@ -158,19 +157,6 @@ pub(crate) struct YearSimulator {
 /// Trials whose rates are drawn before their loss events are (see [`YearSimulator::years`]).
 const BATCH: usize = 256;
 
-/// A trial of the batch with at least one loss event, waiting for its events.
-#[derive(Debug, Clone, Copy, Default)]
-struct Pending {
-    /// Position in the batch.
-    index: usize,
-    /// The year's loss event rate.
-    rate: f64,
-    /// Arrival time of the first event (within the year, so at most `rate`).
-    clock: f64,
-    /// The trial's generator of gaps, after the first.
-    gaps: Generator,
-}
-
 impl YearSimulator {
     /// Simulated annual losses of trials `first, first + 1, …` of `stream`, one per slot of `out`.
     ///
@@ -196,74 +182,69 @@ impl YearSimulator {
         remaining: Remaining,
         out: &mut [f64],
     ) {
-        let mut pending = [Pending::default(); BATCH];
+        let zig = ziggurat();
+        let mut rates = [0.0; BATCH];
+        let mut clocks = [0.0; BATCH];
+        let mut gaps = [Generator::default(); BATCH];
+        let mut probabilities = [0.0; BATCH];
+        let mut active = [0u16; BATCH];
         for (batch, years) in out.chunks_mut(BATCH).enumerate() {
             let first = first + batch * BATCH;
-            let mut waiting = 0;
-            for (index, year) in years.iter_mut().enumerate() {
-                let rates = stream.generator(first + index, Purpose::Rates);
-                let rate = self.rate.draw(rates.peek(0))
-                    * self.vulnerability.draw(rates.peek(1))
-                    * remaining.frequency;
-                let mut gaps = stream.generator(first + index, Purpose::Gaps);
-                let clock = exponential(&mut gaps);
-                *year = 0.0;
-                pending[waiting] = Pending {
-                    index,
-                    rate,
-                    clock,
-                    gaps,
-                };
-                waiting += usize::from(clock <= rate);
+            let n = years.len();
+            let (rates, clocks, gaps) = (&mut rates[..n], &mut clocks[..n], &mut gaps[..n]);
+            let word = |position: u64| {
+                move |k: usize| stream.generator(first + k, Purpose::Rates).peek(position)
+            };
+            self.rate.draws(rates, word(0), |_, x| x);
+            let frequency = remaining.frequency;
+            self.vulnerability
+                .draws(rates, word(1), |rate, v| rate * v * frequency);
+            for (k, (clock, generator)) in clocks.iter_mut().zip(gaps.iter_mut()).enumerate() {
+                let mut g = stream.generator(first + k, Purpose::Gaps);
+                *clock = zig.sample(&mut g);
+                *generator = g;
             }
-            for p in &pending[..waiting] {
-                let trial = first + p.index;
-                years[p.index] = self.events(stream, trial, *p) * remaining.magnitude;
+            let mut count = 0;
+            for (k, (clock, rate)) in clocks.iter().zip(rates.iter()).enumerate() {
+                active[count] = k as u16;
+                count += usize::from(clock <= rate);
             }
-        }
-    }
-
-    /// The summed loss of a year whose first event falls within it.
-    #[inline]
-    fn events(&self, stream: Stream, trial: usize, pending: Pending) -> f64 {
-        let mut draws = stream.generator(trial, Purpose::Events);
-        let Pending {
-            rate,
-            mut clock,
-            mut gaps,
-            ..
-        } = pending;
-        let mut total = 0.0;
-        match &self.secondary {
-            None => loop {
-                total += self.primary.draw(draws.next_u64());
-                clock += exponential(&mut gaps);
-                if clock > rate {
-                    break total;
-                }
-            },
-            Some((probability, loss)) => {
-                let p = probability.draw(stream.generator(trial, Purpose::Rates).peek(2));
-                loop {
-                    total += self.primary.draw(draws.next_u64());
-                    let hit = unit(draws.next_u64()) < p;
-                    let secondary = loss.draw(draws.next_u64());
-                    total += if hit { secondary } else { 0.0 };
-                    clock += exponential(&mut gaps);
-                    if clock > rate {
-                        break total;
+            years.fill(0.0);
+            if let Some((probability, _)) = &self.secondary {
+                probability.draws(&mut probabilities[..n], word(2), |_, p| p);
+            }
+            // Round r: every year with more than r events draws its event r and its next gap.
+            let mut round = 0;
+            while count > 0 {
+                let mut next = 0;
+                for i in 0..count {
+                    let k = usize::from(active[i]);
+                    let draws = stream.generator(first + k, Purpose::Events);
+                    let mut loss = self.primary.draw(draws.peek(2 * round));
+                    if let Some((_, secondary)) = &self.secondary {
+                        let p = probabilities[k];
+                        let u = unit(draws.peek(2 * round + 1));
+                        let amount = secondary.draw_unit((u / p).min(BELOW_ONE));
+                        loss += if u < p { amount } else { 0.0 };
                     }
+                    years[k] += loss;
+                    let clock = clocks[k] + zig.sample(&mut gaps[k]);
+                    clocks[k] = clock;
+                    active[next] = k as u16;
+                    next += usize::from(clock <= rates[k]);
                 }
+                count = next;
+                round += 1;
+            }
+            if remaining.magnitude != 1.0 {
+                years.iter_mut().for_each(|y| *y *= remaining.magnitude);
             }
         }
     }
 }
 
-/// A standard exponential draw (ziggurat; one random word 99 % of the time).
-#[inline]
-fn exponential(gaps: &mut Generator) -> f64 {
-    Distribution::<f64>::sample(&Exp1, gaps)
-}
+/// The largest number below 1.
+const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
 
 /// A uniform number in [0, 1) from the top 53 bits of a random word.
 #[inline]
