@@ -1,6 +1,6 @@
 //! Calibrated estimates (constant, PERT, 90 % interval) and their samplers.
 
-use crate::quantile::{LognormalTable, QuantileTable};
+use crate::quantile::{Draw, LognormalTable, QuantileTable};
 use bulwark_core::InputProblem;
 use serde::Serialize;
 
@@ -165,51 +165,36 @@ pub(crate) enum Sampler {
     Lognormal(LognormalTable),
 }
 
+/// Runs `$body` with `$d` bound to the sampler's [`Draw`](crate::quantile::Draw) (a constant or
+/// a table), so code generic over `Draw` is compiled once per kind of estimate.
+macro_rules! with_draw {
+    ($sampler:expr, $d:ident => $body:expr) => {
+        match $sampler {
+            $crate::estimate::Sampler::Constant(c) => {
+                let $d = $crate::quantile::Constant(*c);
+                $body
+            }
+            $crate::estimate::Sampler::Pert(table) => {
+                let $d = table;
+                $body
+            }
+            $crate::estimate::Sampler::Lognormal(table) => {
+                let $d = table;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_draw;
+
 impl Sampler {
     /// The draw made with the random word `word` (a constant ignores it).
     #[inline]
     pub(crate) fn draw(&self, word: u64) -> f64 {
-        match self {
-            Sampler::Constant(c) => *c,
-            Sampler::Pert(table) => table.draw(word),
-            Sampler::Lognormal(table) => table.draw(word),
-        }
-    }
-
-    /// The draw at probability `u` in [0, 1) (a constant ignores it).
-    #[inline]
-    pub(crate) fn draw_unit(&self, u: f64) -> f64 {
-        match self {
-            Sampler::Constant(c) => *c,
-            Sampler::Pert(table) => table.draw_unit(u),
-            Sampler::Lognormal(table) => table.draw_unit(u),
-        }
-    }
-
-    /// Draws for a batch, one per slot: `out[k] = combine(out[k], draw(word(k)))` (one match for
-    /// the batch, so each loop is short and branch-free).
-    #[inline]
-    pub(crate) fn draws(
-        &self,
-        out: &mut [f64],
-        word: impl Fn(usize) -> u64,
-        combine: impl Fn(f64, f64) -> f64,
-    ) {
-        match self {
-            Sampler::Constant(c) => out.iter_mut().for_each(|x| *x = combine(*x, *c)),
-            Sampler::Pert(table) => {
-                for (k, x) in out.iter_mut().enumerate() {
-                    *x = combine(*x, table.draw(word(k)));
-                }
-            }
-            Sampler::Lognormal(table) => {
-                for (k, x) in out.iter_mut().enumerate() {
-                    *x = combine(*x, table.draw(word(k)));
-                }
-            }
-        }
+        with_draw!(self, d => d.draw(word))
     }
 }
+
 
 #[cfg(test)]
 mod tests {

@@ -79,22 +79,36 @@ impl QuantileTable {
         }
     }
 
+}
+
+/// A distribution drawn by inversion from one random word (generic, so trial loops are compiled
+/// for each kind of estimate and carry no dispatch).
+pub(crate) trait Draw: Copy {
     /// The draw made with the random word `word`.
-    #[inline]
-    pub(crate) fn draw(&self, word: u64) -> f64 {
-        let (i, within) = locate(word);
-        self.at(i, within)
-    }
+    fn draw(self, word: u64) -> f64;
 
     /// The draw at probability `u` in [0, 1).
     #[inline]
-    pub(crate) fn draw_unit(&self, u: f64) -> f64 {
-        let (i, within) = locate_unit(u);
-        self.at(i, within)
+    fn draw_unit(self, u: f64) -> f64 {
+        self.draw(word_of(u))
     }
+}
 
+/// A known value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Constant(pub(crate) f64);
+
+impl Draw for Constant {
     #[inline]
-    fn at(&self, i: usize, within: f64) -> f64 {
+    fn draw(self, _: u64) -> f64 {
+        self.0
+    }
+}
+
+impl Draw for &QuantileTable {
+    #[inline]
+    fn draw(self, word: u64) -> f64 {
+        let (i, within) = locate(word);
         let (a, b) = (self.knots[i], self.knots[i + 1]);
         a + (b - a) * within
     }
@@ -141,29 +155,6 @@ impl LognormalTable {
         }
     }
 
-    /// The draw made with the random word `word`.
-    #[inline]
-    pub(crate) fn draw(&self, word: u64) -> f64 {
-        let (i, within) = locate(word);
-        self.at(i, within)
-    }
-
-    /// The draw at probability `u` in [0, 1).
-    #[inline]
-    pub(crate) fn draw_unit(&self, u: f64) -> f64 {
-        let (i, within) = locate_unit(u);
-        self.at(i, within)
-    }
-
-    #[inline]
-    fn at(&self, i: usize, within: f64) -> f64 {
-        if self.flat.0 <= i && i < self.flat.1 {
-            let (a, b) = (self.values[i], self.values[i + 1]);
-            return a + (b - a) * within;
-        }
-        self.curved(i, within)
-    }
-
     /// A draw outside the flat intervals (kept out of line so the common case inlines).
     #[cold]
     #[inline(never)]
@@ -177,6 +168,19 @@ impl LognormalTable {
     }
 }
 
+impl Draw for &LognormalTable {
+    #[inline]
+    fn draw(self, word: u64) -> f64 {
+        let (i, within) = locate(word);
+        if self.flat.0 <= i && i < self.flat.1 {
+            let (a, b) = (self.values[i], self.values[i + 1]);
+            return a + (b - a) * within;
+        }
+        self.curved(i, within)
+    }
+
+}
+
 /// The top bits of a random word pick the interval, the next 53 bits the position in it.
 #[inline]
 fn locate(word: u64) -> (usize, f64) {
@@ -186,13 +190,11 @@ fn locate(word: u64) -> (usize, f64) {
     (i, within)
 }
 
-/// The interval of probability `u` in [0, 1) and the position in it.
+/// A random word whose top 52 bits are the probability `u` in [0, 1) (clamped below 1): its
+/// mantissa as a number in [1, 2), so `locate` finds the same interval and position.
 #[inline]
-fn locate_unit(u: f64) -> (usize, f64) {
-    let x = u * KNOTS as f64;
-    // Through a signed integer: one instruction each way.
-    let i = (x as i64).clamp(0, KNOTS as i64 - 1);
-    (i as usize, x - i as f64)
+fn word_of(u: f64) -> u64 {
+    (u.min(1.0 - f64::EPSILON) + 1.0).to_bits() << 12
 }
 
 /// Standard normal quantiles at `j/KNOTS`, computed once.
@@ -256,7 +258,7 @@ mod tests {
         let t = LognormalTable::new(mu, sigma);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         let n = 200_000;
-        let v: Vec<f64> = (0..n).map(|_| t.draw(rng.next_u64())).collect();
+        let v: Vec<f64> = (0..n).map(|_| (&t).draw(rng.next_u64())).collect();
         let mean = v.iter().sum::<f64>() / n as f64;
         let want = (mu + sigma * sigma / 2.0).exp();
         let sd = want * ((sigma * sigma).exp() - 1.0).sqrt();
@@ -277,7 +279,7 @@ mod tests {
         let t = QuantileTable::beta(a, b, 100.0, 50.0);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let n = 200_000;
-        let v: Vec<f64> = (0..n).map(|_| t.draw(rng.next_u64())).collect();
+        let v: Vec<f64> = (0..n).map(|_| (&t).draw(rng.next_u64())).collect();
         let mean = v.iter().sum::<f64>() / n as f64;
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let want_mean = 100.0 + 50.0 * a / (a + b);

@@ -1,8 +1,9 @@
 //! A loss scenario and the compound model that simulates one year of it.
 
 use crate::engine::{Generator, Purpose, Stream};
-use crate::estimate::{Estimate, Range, Sampler};
-use crate::exponential::ziggurat;
+use crate::estimate::{Estimate, Range, Sampler, with_draw};
+use crate::exponential::{Ziggurat, ziggurat};
+use crate::quantile::{Constant, Draw};
 use bulwark_core::InputProblem;
 use serde::Serialize;
 
@@ -154,7 +155,7 @@ pub(crate) struct YearSimulator {
     secondary: Option<(Sampler, Sampler)>,
 }
 
-/// Trials whose rates are drawn before their loss events are (see [`YearSimulator::years`]).
+/// Trials simulated together (see [`YearSimulator::years`]); positions in a batch fit a `u8`.
 const BATCH: usize = 256;
 
 impl YearSimulator {
@@ -167,14 +168,16 @@ impl YearSimulator {
     /// probability `vulnerability`). Each event draws its own primary loss and, with the secondary
     /// probability (drawn once a year), a secondary loss.
     ///
-    /// A trial's draws come from its own generators, one per [`Purpose`], each in a fixed order:
-    /// with the same stream, a control that lowers the frequency only drops the year's last events
-    /// and one that lowers magnitude scales the same losses, so "before" and "after" runs are
-    /// common random numbers, event by event.
+    /// A trial's draws come from its own generators, one per [`Purpose`], each number in a fixed
+    /// place: with the same stream, a control that lowers the frequency only drops the year's last
+    /// events and one that lowers magnitude scales the same losses, so "before" and "after" runs
+    /// are common random numbers, event by event.
     ///
-    /// Work goes in batches, in two passes: first every trial's rate and first arrival (no
-    /// branches; most years of most scenarios have no loss event), keeping the trials whose first
-    /// event falls within the year; then the events of those trials alone.
+    /// Trials go in batches of [`BATCH`], without a branch that depends on the draws (which the
+    /// processor could not predict): first every trial's rate and first arrival, keeping the
+    /// trials whose first event falls within the year (most years of most scenarios have none);
+    /// then in round r every kept trial draws its event r and the gap to its next arrival, and
+    /// stays if that arrival is still within the year.
     pub(crate) fn years(
         &self,
         stream: Stream,
@@ -182,69 +185,134 @@ impl YearSimulator {
         remaining: Remaining,
         out: &mut [f64],
     ) {
-        let zig = ziggurat();
-        let mut rates = [0.0; BATCH];
-        let mut clocks = [0.0; BATCH];
-        let mut gaps = [Generator::default(); BATCH];
-        let mut probabilities = [0.0; BATCH];
-        let mut active = [0u16; BATCH];
-        for (batch, years) in out.chunks_mut(BATCH).enumerate() {
-            let first = first + batch * BATCH;
+        let mut batch = Batch::new(stream);
+        for (b, years) in out.chunks_mut(BATCH).enumerate() {
+            let first = first + b * BATCH;
             let n = years.len();
-            let (rates, clocks, gaps) = (&mut rates[..n], &mut clocks[..n], &mut gaps[..n]);
-            let word = |position: u64| {
-                move |k: usize| stream.generator(first + k, Purpose::Rates).peek(position)
-            };
-            self.rate.draws(rates, word(0), |_, x| x);
             let frequency = remaining.frequency;
-            self.vulnerability
-                .draws(rates, word(1), |rate, v| rate * v * frequency);
-            for (k, (clock, generator)) in clocks.iter_mut().zip(gaps.iter_mut()).enumerate() {
-                let mut g = stream.generator(first + k, Purpose::Gaps);
-                *clock = zig.sample(&mut g);
-                *generator = g;
-            }
-            let mut count = 0;
-            for (k, (clock, rate)) in clocks.iter().zip(rates.iter()).enumerate() {
-                active[count] = k as u16;
-                count += usize::from(clock <= rate);
-            }
-            years.fill(0.0);
-            if let Some((probability, _)) = &self.secondary {
-                probability.draws(&mut probabilities[..n], word(2), |_, p| p);
-            }
-            // Round r: every year with more than r events draws its event r and its next gap.
-            let mut round = 0;
-            while count > 0 {
-                let mut next = 0;
-                for i in 0..count {
-                    let k = usize::from(active[i]);
-                    let draws = stream.generator(first + k, Purpose::Events);
-                    let mut loss = self.primary.draw(draws.peek(2 * round));
-                    if let Some((_, secondary)) = &self.secondary {
-                        let p = probabilities[k];
-                        let u = unit(draws.peek(2 * round + 1));
-                        let amount = secondary.draw_unit((u / p).min(BELOW_ONE));
-                        loss += if u < p { amount } else { 0.0 };
+            let count = with_draw!(&self.rate, r => with_draw!(&self.vulnerability, v =>
+                batch.arrivals(r, v, first, n, frequency)));
+            if count > 0 {
+                match &self.secondary {
+                    None => with_draw!(&self.primary, p => batch.events(p, None::<Constant>, count)),
+                    Some((probability, loss)) => {
+                        batch.probabilities(probability, count);
+                        with_draw!(&self.primary, p => with_draw!(loss, l =>
+                            batch.events(p, Some(l), count)))
                     }
-                    years[k] += loss;
-                    let clock = clocks[k] + zig.sample(&mut gaps[k]);
-                    clocks[k] = clock;
-                    active[next] = k as u16;
-                    next += usize::from(clock <= rates[k]);
                 }
-                count = next;
-                round += 1;
             }
-            if remaining.magnitude != 1.0 {
-                years.iter_mut().for_each(|y| *y *= remaining.magnitude);
+            for (year, total) in years.iter_mut().zip(&batch.totals) {
+                *year = total * remaining.magnitude;
             }
         }
     }
 }
 
-/// The largest number below 1.
-const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
+/// The state of the trials of one batch (position k is trial `first + k`).
+struct Batch {
+    stream: Stream,
+    zig: &'static Ziggurat,
+    first: usize,
+    /// Each year's loss event rate.
+    rates: [f64; BATCH],
+    /// Each year's latest arrival.
+    clocks: [f64; BATCH],
+    /// Each year's generator of gaps.
+    gaps: [Generator; BATCH],
+    /// Each year's summed loss.
+    totals: [f64; BATCH],
+    /// Each year's secondary-loss probability and its reciprocal, when the scenario has one.
+    probabilities: [(f64, f64); BATCH],
+    /// The years still having events, in their first `count` places.
+    active: [u8; BATCH],
+}
+
+impl Batch {
+    fn new(stream: Stream) -> Self {
+        Batch {
+            stream,
+            zig: ziggurat(),
+            first: 0,
+            rates: [0.0; BATCH],
+            clocks: [0.0; BATCH],
+            gaps: [Generator::default(); BATCH],
+            totals: [0.0; BATCH],
+            probabilities: [(0.0, 0.0); BATCH],
+            active: [0; BATCH],
+        }
+    }
+
+    /// Draws the rates and first arrivals of trials `first..first + n`, clears their totals, and
+    /// returns how many have a first arrival within the year (listed in `active`).
+    #[inline]
+    fn arrivals(
+        &mut self,
+        rate: impl Draw,
+        vulnerability: impl Draw,
+        first: usize,
+        n: usize,
+        frequency: f64,
+    ) -> usize {
+        self.first = first;
+        let mut count = 0;
+        for k in 0..n.min(BATCH) {
+            let words = self.stream.generator(first + k, Purpose::Rates);
+            let lambda = rate.draw(words.peek(0)) * vulnerability.draw(words.peek(1)) * frequency;
+            let mut gaps = self.stream.generator(first + k, Purpose::Gaps);
+            let clock = self.zig.sample(&mut gaps);
+            self.rates[k] = lambda;
+            self.clocks[k] = clock;
+            self.gaps[k] = gaps;
+            self.totals[k] = 0.0;
+            // `count ≤ k < BATCH`; the mask only spares a bounds check.
+            self.active[count & (BATCH - 1)] = k as u8;
+            count += usize::from(clock <= lambda);
+        }
+        count
+    }
+
+    /// Each active year's secondary-loss probability (and its reciprocal).
+    fn probabilities(&mut self, probability: &Sampler, count: usize) {
+        for &k in &self.active[..count] {
+            let k = usize::from(k);
+            let words = self.stream.generator(self.first + k, Purpose::Rates);
+            let p = probability.draw(words.peek(2));
+            self.probabilities[k] = (p, 1.0 / p);
+        }
+    }
+
+    /// The loss events of the `count` active years, in rounds.
+    ///
+    /// A secondary loss takes one random number `u`: it happens if `u < p`, and then `u / p`,
+    /// uniform on [0, 1) and independent of the coin, picks its amount.
+    #[inline]
+    fn events<P: Draw, S: Draw>(&mut self, primary: P, secondary: Option<S>, mut count: usize) {
+        let mut round = 0;
+        while count > 0 {
+            let mut next = 0;
+            for i in 0..count {
+                let k = usize::from(self.active[i]);
+                let words = self.stream.generator(self.first + k, Purpose::Events);
+                let mut loss = primary.draw(words.peek(2 * round));
+                if let Some(secondary) = secondary {
+                    let (p, per_p) = self.probabilities[k];
+                    let u = unit(words.peek(2 * round + 1));
+                    let amount = secondary.draw_unit(u * per_p);
+                    loss += if u < p { amount } else { 0.0 };
+                }
+                self.totals[k] += loss;
+                let clock = self.clocks[k] + self.zig.sample(&mut self.gaps[k]);
+                self.clocks[k] = clock;
+                // `next ≤ i < BATCH`; the mask only spares a bounds check.
+                self.active[next & (BATCH - 1)] = k as u8;
+                next += usize::from(clock <= self.rates[k]);
+            }
+            count = next;
+            round += 1;
+        }
+    }
+}
 
 /// A uniform number in [0, 1) from the top 53 bits of a random word.
 #[inline]
