@@ -195,7 +195,6 @@ impl Sampler {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ const LAYERS: usize = 256;
 /// Right edge of the base layer.
 const R: f64 = 7.697_117_470_131_05;
 /// Area of every layer.
-const AREA: f64 = 0.003_949_659_822_581_557_2;
+const AREA: f64 = 0.003_949_659_822_581_557;
 
 /// The ziggurat's layer edges `x` and the density at them, `f = exp(−x)`.
 #[derive(Debug)]

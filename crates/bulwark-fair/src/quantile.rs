@@ -78,19 +78,33 @@ impl QuantileTable {
                 .expect("one value per knot"),
         }
     }
-
 }
 
 /// A distribution drawn by inversion from one random word (generic, so trial loops are compiled
 /// for each kind of estimate and carry no dispatch).
+///
+/// Bounded distributions (PERT) are drawn with 32 random bits where a trial loop has them to
+/// spare: 10 pick the interval, 22 the position in it, so the probability is resolved to 2⁻³² —
+/// far finer than any run can see. A lognormal always takes a full word of its own, since its
+/// outermost intervals are inverted exactly and a 32-bit probability would cut its tail short.
 pub(crate) trait Draw: Copy {
     /// The draw made with the random word `word`.
     fn draw(self, word: u64) -> f64;
 
-    /// The draw at probability `u` in [0, 1).
+    /// The draw made with the 32 random bits `bits` if they are enough, or else with the random
+    /// word `word()` (computed only then).
     #[inline]
-    fn draw_unit(self, u: f64) -> f64 {
-        self.draw(word_of(u))
+    fn draw_bits(self, bits: u32, word: impl FnOnce() -> u64) -> f64 {
+        let _ = bits;
+        self.draw(word())
+    }
+
+    /// The draw at probability `u` in [0, 1) (resolved to at least 2⁻³²) if that is enough, or
+    /// else with the random word `word()` (computed only then).
+    #[inline]
+    fn draw_at(self, u: f64, word: impl FnOnce() -> u64) -> f64 {
+        let _ = u;
+        self.draw(word())
     }
 }
 
@@ -103,6 +117,16 @@ impl Draw for Constant {
     fn draw(self, _: u64) -> f64 {
         self.0
     }
+
+    #[inline]
+    fn draw_bits(self, _: u32, _: impl FnOnce() -> u64) -> f64 {
+        self.0
+    }
+
+    #[inline]
+    fn draw_at(self, _: f64, _: impl FnOnce() -> u64) -> f64 {
+        self.0
+    }
 }
 
 impl Draw for &QuantileTable {
@@ -111,6 +135,16 @@ impl Draw for &QuantileTable {
         let (i, within) = locate(word);
         let (a, b) = (self.knots[i], self.knots[i + 1]);
         a + (b - a) * within
+    }
+
+    #[inline]
+    fn draw_bits(self, bits: u32, _: impl FnOnce() -> u64) -> f64 {
+        self.draw(u64::from(bits) << 32)
+    }
+
+    #[inline]
+    fn draw_at(self, u: f64, _: impl FnOnce() -> u64) -> f64 {
+        self.draw(word_of(u))
     }
 }
 
@@ -178,7 +212,6 @@ impl Draw for &LognormalTable {
         }
         self.curved(i, within)
     }
-
 }
 
 /// The top bits of a random word pick the interval, the next 53 bits the position in it.

@@ -194,7 +194,9 @@ impl YearSimulator {
                 batch.arrivals(r, v, first, n, frequency)));
             if count > 0 {
                 match &self.secondary {
-                    None => with_draw!(&self.primary, p => batch.events(p, None::<Constant>, count)),
+                    None => {
+                        with_draw!(&self.primary, p => batch.events(p, None::<Constant>, count))
+                    }
                     Some((probability, loss)) => {
                         batch.probabilities(probability, count);
                         with_draw!(&self.primary, p => with_draw!(loss, l =>
@@ -258,7 +260,10 @@ impl Batch {
         let mut count = 0;
         for k in 0..n.min(BATCH) {
             let words = self.stream.generator(first + k, Purpose::Rates);
-            let lambda = rate.draw(words.peek(0)) * vulnerability.draw(words.peek(1)) * frequency;
+            let bits = words.peek(0);
+            let lambda = rate.draw_bits(high(bits), || words.peek(1))
+                * vulnerability.draw_bits(low(bits), || words.peek(2))
+                * frequency;
             let mut gaps = self.stream.generator(first + k, Purpose::Gaps);
             let clock = self.zig.sample(&mut gaps);
             self.rates[k] = lambda;
@@ -277,7 +282,7 @@ impl Batch {
         for &k in &self.active[..count] {
             let k = usize::from(k);
             let words = self.stream.generator(self.first + k, Purpose::Rates);
-            let p = probability.draw(words.peek(2));
+            let p = probability.draw(words.peek(3));
             self.probabilities[k] = (p, 1.0 / p);
         }
     }
@@ -294,11 +299,13 @@ impl Batch {
             for i in 0..count {
                 let k = usize::from(self.active[i]);
                 let words = self.stream.generator(self.first + k, Purpose::Events);
-                let mut loss = primary.draw(words.peek(2 * round));
+                let at = 3 * round;
+                let bits = words.peek(at);
+                let mut loss = primary.draw_bits(high(bits), || words.peek(at + 1));
                 if let Some(secondary) = secondary {
                     let (p, per_p) = self.probabilities[k];
-                    let u = unit(words.peek(2 * round + 1));
-                    let amount = secondary.draw_unit(u * per_p);
+                    let u = f64::from(low(bits)) * (1.0 / (1u64 << 32) as f64);
+                    let amount = secondary.draw_at(u * per_p, || words.peek(at + 2));
                     loss += if u < p { amount } else { 0.0 };
                 }
                 self.totals[k] += loss;
@@ -314,8 +321,14 @@ impl Batch {
     }
 }
 
-/// A uniform number in [0, 1) from the top 53 bits of a random word.
+/// The high 32 bits of a random word.
 #[inline]
-fn unit(word: u64) -> f64 {
-    ((word >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
+fn high(word: u64) -> u32 {
+    (word >> 32) as u32
+}
+
+/// The low 32 bits of a random word.
+#[inline]
+fn low(word: u64) -> u32 {
+    word as u32
 }
