@@ -86,22 +86,31 @@ impl Summary {
             .map(|block| block.iter().sum::<f64>())
             .sum::<f64>()
             / count;
-        let var =
-            losses.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (count - 1.0).max(1.0);
-        // Years without loss go first: percentiles within their share are 0, and only the other
-        // years need selecting and counting (most years of a rare scenario lose nothing).
-        let (mut max, mut min_positive, mut zeros) = (0.0f64, f64::INFINITY, 0usize);
+        // One pass: the spread, the largest and smallest loss, and years without loss moved to the
+        // front (percentiles within their share are 0, and only the other years need selecting
+        // and counting: most years of a rare scenario lose nothing). No branch on the data.
+        let (mut squares, mut max, mut zeros) = (0.0, 0.0f64, 0);
         for i in 0..n {
             let x = losses[i];
-            if x > 0.0 {
-                max = max.max(x);
-                min_positive = min_positive.min(x);
-            } else {
-                losses.swap(i, zeros);
-                zeros += 1;
-            }
+            squares += (x - mean) * (x - mean);
+            let positive = x > 0.0;
+            max = max.max(x);
+            // Choices made on the bits (`pick(a, b)` is `a` if positive, else `b`): a processor
+            // cannot guess whether a year lost anything, so no branch may depend on it.
+            let mask = 0u64.wrapping_sub(u64::from(positive));
+            let pick = |a: f64, b: f64| {
+                let (a, b) = (a.to_bits(), b.to_bits());
+                f64::from_bits(b ^ ((a ^ b) & mask))
+            };
+            // Swap `x` with the first year after the zeros when it is itself a zero.
+            let first = losses[zeros];
+            losses[i] = pick(x, first);
+            losses[zeros] = pick(first, x);
+            zeros += usize::from(!positive);
         }
+        let var = squares / (count - 1.0).max(1.0);
         let positive = n - zeros;
+        let min_positive = losses[zeros..].iter().fold(f64::INFINITY, |m, &x| m.min(x));
         let rank = |q: f64| ((q * count).ceil() as usize).clamp(1, n) - 1;
         let levels = [0.10, 0.50, 0.90, 0.95, 0.99, options.var_level];
         let mut ranks: Vec<usize> = levels.iter().map(|&q| rank(q)).collect();
@@ -187,11 +196,8 @@ fn exceedances(values: &[f64], total: usize, losses: &[f64]) -> Vec<Exceedance> 
     let mut order: Vec<usize> = (0..losses.len()).collect();
     order.sort_by(|&a, &b| losses[a].total_cmp(&losses[b]));
     let sorted: Vec<f64> = order.iter().map(|&i| losses[i]).collect();
-    // counts[k]: values greater than exactly the k smallest losses.
-    let mut counts = vec![0u64; sorted.len() + 1];
-    for &v in values {
-        counts[sorted.partition_point(|&x| x < v)] += 1;
-    }
+    let counts = count_below(values, &sorted);
+
     let total = total as f64;
     let mut above = vec![0u64; sorted.len()];
     let mut running = 0;
@@ -213,6 +219,50 @@ fn exceedances(values: &[f64], total: usize, losses: &[f64]) -> Vec<Exceedance> 
         };
     }
     out
+}
+
+/// Largest number of buckets of [`count_below`]'s table.
+const BUCKETS: u64 = 8192;
+
+/// `counts[k]`: how many of `values` (all > 0) have exactly `k` of `sorted` (ascending by
+/// `total_cmp`) strictly below them.
+///
+/// Positive numbers are ordered like their bits, so the top bits of a value pick a bucket of a
+/// small table that tells how many thresholds lie in lower buckets; only a value in the rare
+/// bucket that holds a threshold is compared with it. (A binary search per value costs several
+/// times more.)
+fn count_below(values: &[f64], sorted: &[f64]) -> Vec<u64> {
+    // Thresholds ≤ 0 are below every value; NaN and +∞ (sorted last) below none.
+    let low = sorted.partition_point(|&s| s <= 0.0);
+    let high = sorted.partition_point(|&s| s < f64::INFINITY);
+    let mut tallies = vec![[0u64; 4]; sorted.len() + 1];
+    if low == high {
+        tallies[low][0] = values.len() as u64;
+    } else {
+        let middle = &sorted[low..high];
+        let (first, last) = (middle[0].to_bits(), middle[middle.len() - 1].to_bits());
+        let mut shift = 44; // 256 buckets a binade
+        while ((last >> shift) - (first >> shift)) >= BUCKETS {
+            shift += 1;
+        }
+        // Bucket b + 1 holds keys `base + b`; bucket 0 everything below, the last everything above.
+        let base = (first >> shift).saturating_sub(1);
+        let top = (last >> shift) + 1;
+        let mut start = vec![0u32; (top - base + 2) as usize];
+        for (b, slot) in start.iter_mut().enumerate() {
+            let key = base + b as u64;
+            *slot = (low + middle.partition_point(|s| (s.to_bits() >> shift) < key)) as u32;
+        }
+        for (j, &v) in values.iter().enumerate() {
+            let b = ((v.to_bits() >> shift).clamp(base, top) - base) as usize;
+            let (mut k, end) = (start[b] as usize, start[b + 1] as usize);
+            while k < end && sorted[k] < v {
+                k += 1;
+            }
+            tallies[k][j & 3] += 1;
+        }
+    }
+    tallies.iter().map(|t| t.iter().sum()).collect()
 }
 
 #[cfg(test)]
@@ -250,6 +300,31 @@ mod tests {
                 .windows(2)
                 .all(|w| w[0].probability >= w[1].probability)
         );
+    }
+
+    #[test]
+    fn counts_below_agree_with_a_binary_search() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
+        let values: Vec<f64> = (0..20_000)
+            .map(|_| (rng.r#gen::<f64>() * 40.0 - 20.0).exp2())
+            .chain([1.0, 2.0, 3.0, f64::MIN_POSITIVE, f64::MAX])
+            .collect();
+        let cases: [&[f64]; 5] = [
+            &[0.0, 0.5, 1.0, 1.0, 2.0, 1e-300, 1e300, f64::INFINITY, f64::NAN],
+            &[3.0],
+            &[0.0],
+            &log_spaced(1e-3, 1e3, 50),
+            &[f64::INFINITY, f64::INFINITY],
+        ];
+        for thresholds in cases {
+            let mut sorted = thresholds.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let mut want = vec![0u64; sorted.len() + 1];
+            for &v in &values {
+                want[sorted.partition_point(|&x| x < v)] += 1;
+            }
+            assert_eq!(count_below(&values, &sorted), want, "{sorted:?}");
+        }
     }
 
     #[test]
