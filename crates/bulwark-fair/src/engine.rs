@@ -184,10 +184,11 @@ pub(crate) fn fill(
     remaining: Remaining,
     progress: &Progress,
 ) -> Result<(), Cancelled> {
+    let plan = sim.plan(remaining);
     out.par_chunks_mut(BLOCK)
         .enumerate()
         .try_for_each(|(block, chunk)| {
-            sim.years(stream, block * BLOCK, remaining, chunk);
+            plan.years(stream, block * BLOCK, chunk);
             progress.advance(chunk.len())
         })
 }
@@ -203,13 +204,14 @@ pub(crate) fn mean(
     progress: &Progress,
 ) -> Result<f64, Cancelled> {
     let blocks = trials.div_ceil(BLOCK);
+    let plan = sim.plan(remaining);
     let sums = (0..blocks)
         .into_par_iter()
         .map(|block| {
             let first = block * BLOCK;
             let mut years = [0.0; BLOCK];
             let years = &mut years[..BLOCK.min(trials - first)];
-            sim.years(stream, first, remaining, years);
+            plan.years(stream, first, years);
             let sum: f64 = years.iter().sum();
             progress.advance(years.len()).map(|()| sum)
         })

@@ -1,5 +1,6 @@
 //! A loss scenario and the compound model that simulates one year of it.
 
+use crate::count::CountTable;
 use crate::engine::{Generator, Purpose, Stream};
 use crate::estimate::{Estimate, Range, Sampler, with_draw};
 use crate::exponential::{Ziggurat, ziggurat};
@@ -155,57 +156,84 @@ pub(crate) struct YearSimulator {
     secondary: Option<(Sampler, Sampler)>,
 }
 
-/// Trials simulated together (see [`YearSimulator::years`]); positions in a batch fit a `u8`.
+/// Trials simulated together (see [`Plan::years`]); positions in a batch fit a `u8`.
 const BATCH: usize = 256;
 
 impl YearSimulator {
+    /// The simulator with a control's effect applied, ready to simulate years.
+    pub(crate) fn plan(&self, remaining: Remaining) -> Plan<'_> {
+        Plan {
+            sim: self,
+            remaining,
+            counts: CountTable::new(&self.rate, &self.vulnerability, remaining.frequency),
+        }
+    }
+}
+
+/// A [`YearSimulator`] with a control's effect applied (see [`YearSimulator::plan`]).
+#[derive(Debug)]
+pub(crate) struct Plan<'a> {
+    sim: &'a YearSimulator,
+    remaining: Remaining,
+    /// The distribution of a year's event count, when its rate is bounded.
+    counts: Option<CountTable>,
+}
+
+impl Plan<'_> {
     /// Simulated annual losses of trials `first, first + 1, …` of `stream`, one per slot of `out`.
     ///
-    /// Each trial (year) draws its loss event rate λ = TEF × vulnerability (or LEF), scaled by
-    /// `remaining.frequency`. Loss events are the arrivals of a Poisson process of rate λ within
-    /// the year, found by adding standard exponential gaps until they pass the rate: exactly a
-    /// Poisson count (and the same as thinning a Poisson(TEF) count of threat events with
-    /// probability `vulnerability`). Each event draws its own primary loss and, with the secondary
-    /// probability (drawn once a year), a secondary loss.
+    /// Each trial (year) has a loss event rate λ = TEF × vulnerability (or LEF), scaled by
+    /// `remaining.frequency`, and a Poisson number of loss events given λ (the same as thinning
+    /// a Poisson(TEF) count of threat events with probability `vulnerability`). Each event draws
+    /// its own primary loss and, with the secondary probability (drawn once a year), a secondary
+    /// loss. The count is drawn in one of two ways, with the same distribution:
+    ///
+    /// * when λ is bounded (constant and PERT estimates, at most `count::MAX_RATE` a year), from
+    ///   its mixed Poisson distribution, by inversion with one random number (see `count.rs`);
+    /// * otherwise by drawing λ, then the arrivals of a Poisson process of rate λ within the year,
+    ///   adding standard exponential gaps until they pass λ.
     ///
     /// A trial's draws come from its own generators, one per [`Purpose`], each number in a fixed
     /// place: with the same stream, a control that lowers the frequency only drops the year's last
-    /// events and one that lowers magnitude scales the same losses, so "before" and "after" runs
-    /// are common random numbers, event by event.
+    /// events (the count is monotone in the rate either way) and one that lowers magnitude scales
+    /// the same losses, so "before" and "after" runs are common random numbers, event by event.
     ///
     /// Trials go in batches of [`BATCH`], without a branch that depends on the draws (which the
-    /// processor could not predict): first every trial's rate and first arrival, keeping the
-    /// trials whose first event falls within the year (most years of most scenarios have none);
-    /// then in round r every kept trial draws its event r and the gap to its next arrival, and
-    /// stays if that arrival is still within the year.
-    pub(crate) fn years(
-        &self,
-        stream: Stream,
-        first: usize,
-        remaining: Remaining,
-        out: &mut [f64],
-    ) {
+    /// processor could not predict): first every trial's count (or rate and first arrival),
+    /// keeping the trials with an event (most years of most scenarios have none); then in round r
+    /// every kept trial draws its event r and stays if it has another (or if its next arrival is
+    /// still within the year).
+    pub(crate) fn years(&self, stream: Stream, first: usize, out: &mut [f64]) {
+        let sim = self.sim;
         let mut batch = Batch::new(stream);
         for (b, years) in out.chunks_mut(BATCH).enumerate() {
             let first = first + b * BATCH;
             let n = years.len();
-            let frequency = remaining.frequency;
-            let count = with_draw!(&self.rate, r => with_draw!(&self.vulnerability, v =>
-                batch.arrivals(r, v, first, n, frequency)));
+            let count = match &self.counts {
+                Some(table) => batch.counted(table, first, n),
+                None => with_draw!(&sim.rate, r => with_draw!(&sim.vulnerability, v =>
+                    batch.arrivals(r, v, first, n, self.remaining.frequency))),
+            };
             if count > 0 {
-                match &self.secondary {
-                    None => {
-                        with_draw!(&self.primary, p => batch.events(p, None::<Constant>, count))
-                    }
+                let counted = self.counts.is_some();
+                match &sim.secondary {
+                    None => with_draw!(&sim.primary, p => if counted {
+                        batch.events::<_, Constant, true>(p, None, count)
+                    } else {
+                        batch.events::<_, Constant, false>(p, None, count)
+                    }),
                     Some((probability, loss)) => {
                         batch.probabilities(probability, count);
-                        with_draw!(&self.primary, p => with_draw!(loss, l =>
-                            batch.events(p, Some(l), count)))
+                        with_draw!(&sim.primary, p => with_draw!(loss, l => if counted {
+                            batch.events::<_, _, true>(p, Some(l), count)
+                        } else {
+                            batch.events::<_, _, false>(p, Some(l), count)
+                        }))
                     }
                 }
             }
             for (year, total) in years.iter_mut().zip(&batch.totals) {
-                *year = total * remaining.magnitude;
+                *year = total * self.remaining.magnitude;
             }
         }
     }
@@ -222,6 +250,8 @@ struct Batch {
     clocks: [f64; BATCH],
     /// Each year's generator of gaps.
     gaps: [Generator; BATCH],
+    /// Each year's event count, when drawn directly.
+    counts: [u32; BATCH],
     /// Each year's summed loss.
     totals: [f64; BATCH],
     /// Each year's secondary-loss probability and its reciprocal, when the scenario has one.
@@ -239,6 +269,7 @@ impl Batch {
             rates: [0.0; BATCH],
             clocks: [0.0; BATCH],
             gaps: [Generator::default(); BATCH],
+            counts: [0; BATCH],
             totals: [0.0; BATCH],
             probabilities: [(0.0, 0.0); BATCH],
             active: [0; BATCH],
@@ -277,6 +308,24 @@ impl Batch {
         count
     }
 
+    /// Draws the event counts of trials `first..first + n` from `table`, clears their totals, and
+    /// returns how many have an event (listed in `active`).
+    #[inline]
+    fn counted(&mut self, table: &CountTable, first: usize, n: usize) -> usize {
+        self.first = first;
+        let mut count = 0;
+        for k in 0..n.min(BATCH) {
+            let word = self.stream.generator(first + k, Purpose::Rates).peek(0);
+            let events = table.draw(unit(word));
+            self.counts[k] = events;
+            self.totals[k] = 0.0;
+            // `count ≤ k < BATCH`; the mask only spares a bounds check.
+            self.active[count & (BATCH - 1)] = k as u8;
+            count += usize::from(events > 0);
+        }
+        count
+    }
+
     /// Each active year's secondary-loss probability (and its reciprocal).
     fn probabilities(&mut self, probability: &Sampler, count: usize) {
         for &k in &self.active[..count] {
@@ -292,7 +341,12 @@ impl Batch {
     /// A secondary loss takes one random number `u`: it happens if `u < p`, and then `u / p`,
     /// uniform on [0, 1) and independent of the coin, picks its amount.
     #[inline]
-    fn events<P: Draw, S: Draw>(&mut self, primary: P, secondary: Option<S>, mut count: usize) {
+    fn events<P: Draw, S: Draw, const COUNTED: bool>(
+        &mut self,
+        primary: P,
+        secondary: Option<S>,
+        mut count: usize,
+    ) {
         let mut round = 0;
         while count > 0 {
             let mut next = 0;
@@ -309,16 +363,27 @@ impl Batch {
                     loss += if u < p { amount } else { 0.0 };
                 }
                 self.totals[k] += loss;
-                let clock = self.clocks[k] + self.zig.sample(&mut self.gaps[k]);
-                self.clocks[k] = clock;
+                let more = if COUNTED {
+                    self.counts[k] > round as u32 + 1
+                } else {
+                    let clock = self.clocks[k] + self.zig.sample(&mut self.gaps[k]);
+                    self.clocks[k] = clock;
+                    clock <= self.rates[k]
+                };
                 // `next ≤ i < BATCH`; the mask only spares a bounds check.
                 self.active[next & (BATCH - 1)] = k as u8;
-                next += usize::from(clock <= self.rates[k]);
+                next += usize::from(more);
             }
             count = next;
             round += 1;
         }
     }
+}
+
+/// A uniform number in [0, 1) from the top 53 bits of a random word.
+#[inline]
+fn unit(word: u64) -> f64 {
+    ((word >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// The high 32 bits of a random word.

@@ -310,7 +310,17 @@ mod tests {
             .chain([1.0, 2.0, 3.0, f64::MIN_POSITIVE, f64::MAX])
             .collect();
         let cases: [&[f64]; 5] = [
-            &[0.0, 0.5, 1.0, 1.0, 2.0, 1e-300, 1e300, f64::INFINITY, f64::NAN],
+            &[
+                0.0,
+                0.5,
+                1.0,
+                1.0,
+                2.0,
+                1e-300,
+                1e300,
+                f64::INFINITY,
+                f64::NAN,
+            ],
             &[3.0],
             &[0.0],
             &log_spaced(1e-3, 1e3, 50),
