@@ -21,16 +21,23 @@ const NODES: usize = 16;
 /// Largest yearly rate (frequency × highest TEF × highest vulnerability) for which counts are
 /// tabulated; beyond it most work is per event anyway.
 pub(crate) const MAX_RATE: f64 = 16.0;
-/// Counts compared without a branch before the rare longer search.
+/// Length of the padded distribution function (a power of two above the longest table, 84).
+const PADDED: usize = 128;
+/// Counts compared first, without a branch, when they hold nearly all the probability.
 const HEAD: usize = 4;
 
 /// The distribution function of a year's loss event count.
 #[derive(Debug, Clone)]
 pub(crate) struct CountTable {
-    /// `P(N ≤ n)` for `n < cdf.len()`; larger counts have a probability below 2⁻⁶⁴ together.
+    /// `P(N ≤ n)` for `n < cdf.len()`; larger counts have a probability below 10⁻²⁰ together.
     cdf: Box<[f64]>,
-    /// The first [`HEAD`] entries of `cdf`, padded with 2 (never reached).
+    /// `cdf` padded with 2 (never reached), for a search of fixed steps without branches.
+    padded: Box<[f64; PADDED]>,
+    /// The first [`HEAD`] entries of `padded`.
     head: [f64; HEAD],
+    /// Whether counts below [`HEAD`] have probability 0.98 or more (then the head is compared
+    /// first and the rest searched only when needed).
+    mostly_head: bool,
 }
 
 impl CountTable {
@@ -44,8 +51,9 @@ impl CountTable {
         if !(bound <= MAX_RATE && frequency >= 0.0) {
             return None;
         }
-        // Poisson(16) exceeds 80 with probability below 10⁻²⁰.
+        // Poisson(16) exceeds 83 with probability below 10⁻²⁰.
         let len = (bound + 12.0 * bound.sqrt() + 20.0).ceil() as usize;
+        debug_assert!(len <= PADDED);
         let mut pmf = vec![0.0; len];
         for &(t, wt) in &rates {
             for &(v, wv) in &vulnerabilities {
@@ -65,25 +73,41 @@ impl CountTable {
                 total
             })
             .collect();
+        let mut padded = Box::new([2.0; PADDED]);
+        padded[..cdf.len()].copy_from_slice(&cdf);
         let mut head = [2.0; HEAD];
-        for (h, c) in head.iter_mut().zip(cdf.iter()) {
-            *h = *c;
-        }
-        Some(CountTable { cdf, head })
+        head.copy_from_slice(&padded[..HEAD]);
+        Some(CountTable {
+            mostly_head: head[HEAD - 1] >= 0.98,
+            cdf,
+            padded,
+            head,
+        })
     }
 
     /// The count at probability `u` in [0, 1): the least `n` with `u < P(N ≤ n)`.
     #[inline]
     pub(crate) fn draw(&self, u: f64) -> u32 {
-        let n: u32 = self.head.iter().map(|&c| u32::from(u >= c)).sum();
-        if n < HEAD as u32 { n } else { self.tail(u) }
+        if self.mostly_head {
+            let n: u32 = self.head.iter().map(|&c| u32::from(u >= c)).sum();
+            if n < HEAD as u32 {
+                return n;
+            }
+        }
+        self.search(u)
     }
 
-    #[cold]
-    #[inline(never)]
-    fn tail(&self, u: f64) -> u32 {
-        let n = HEAD + self.cdf[HEAD.min(self.cdf.len())..].partition_point(|&c| u >= c);
-        n.min(self.cdf.len() - 1) as u32
+    /// The count by binary search, the steps chosen without branches.
+    #[inline]
+    fn search(&self, u: f64) -> u32 {
+        let mut below = 0;
+        let mut step = PADDED / 2;
+        while step > 0 {
+            let up = self.padded[below + step - 1] <= u;
+            below = std::hint::select_unpredictable(up, below + step, below);
+            step /= 2;
+        }
+        below.min(self.cdf.len() - 1) as u32
     }
 }
 

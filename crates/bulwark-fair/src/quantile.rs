@@ -45,16 +45,21 @@ fn knots(values: impl Iterator<Item = f64>) -> Knots {
 impl QuantileTable {
     /// The table for `min + range·Beta(alpha, beta)`, with `alpha, beta ≥ 1`.
     pub(crate) fn beta(alpha: f64, beta: f64, min: f64, range: f64) -> Self {
-        let density = |x: f64| x.powf(alpha - 1.0) * (1.0 - x).powf(beta - 1.0);
+        // The density x^(α−1)·(1 − x)^(β−1) at the half-cells, as exp of the shared logarithms.
+        let logs = half_cell_logs();
+        let power = |p: f64, log: f64| if p == 0.0 { 0.0 } else { p * log };
+        let density = |h: usize| {
+            let (ln_x, ln_1_x) = logs[h];
+            (power(alpha - 1.0, ln_x) + power(beta - 1.0, ln_1_x)).exp()
+        };
         let dx = 1.0 / CELLS as f64;
         let mut cdf = Vec::with_capacity(CELLS + 1);
         cdf.push(0.0);
-        let mut left = density(0.0);
+        let mut left = density(0);
         let mut total = 0.0;
         for i in 0..CELLS {
-            let x = i as f64 * dx;
-            let right = density(x + dx);
-            total += (left + 4.0 * density(x + dx / 2.0) + right) * dx / 6.0;
+            let right = density(2 * i + 2);
+            total += (left + 4.0 * density(2 * i + 1) + right) * dx / 6.0;
             cdf.push(total);
             left = right;
         }
@@ -91,10 +96,10 @@ impl QuantileTable {
 /// A distribution drawn by inversion from one random word (generic, so trial loops are compiled
 /// for each kind of estimate and carry no dispatch).
 ///
-/// Bounded distributions (PERT) are drawn with 32 random bits where a trial loop has them to
-/// spare: 10 pick the interval, 22 the position in it, so the probability is resolved to 2⁻³² —
-/// far finer than any run can see. A lognormal always takes a full word of its own, since its
-/// outermost intervals are inverted exactly and a 32-bit probability would cut its tail short.
+/// Draws take 32 random bits where a trial loop has them to spare: 10 pick the interval, 22 the
+/// position in it, so the probability is resolved to 2⁻³² — far finer than any run can see. A
+/// lognormal's curved intervals (its tails, inverted exactly at the ends) take the position from
+/// a full word of their own instead, so a 32-bit probability does not cut the tail short.
 pub(crate) trait Draw: Copy {
     /// The draw made with the random word `word`.
     fn draw(self, word: u64) -> f64;
@@ -220,6 +225,28 @@ impl Draw for &LognormalTable {
         }
         self.curved(i, within)
     }
+
+    /// In a flat interval 32 bits do; in a curved one (the tails) the position within the
+    /// interval comes from the full word `word()`, so the tails keep every bit.
+    #[inline]
+    fn draw_bits(self, bits: u32, word: impl FnOnce() -> u64) -> f64 {
+        let (i, within) = locate(u64::from(bits) << 32);
+        if self.flat.0 <= i && i < self.flat.1 {
+            let (a, b) = (self.values[i], self.values[i + 1]);
+            return a + (b - a) * within;
+        }
+        self.curved(i, locate(word()).1)
+    }
+
+    #[inline]
+    fn draw_at(self, u: f64, word: impl FnOnce() -> u64) -> f64 {
+        let (i, within) = locate(word_of(u));
+        if self.flat.0 <= i && i < self.flat.1 {
+            let (a, b) = (self.values[i], self.values[i + 1]);
+            return a + (b - a) * within;
+        }
+        self.curved(i, locate(word()).1)
+    }
 }
 
 /// The top bits of a random word pick the interval, the next 53 bits the position in it.
@@ -236,6 +263,19 @@ fn locate(word: u64) -> (usize, f64) {
 #[inline]
 fn word_of(u: f64) -> u64 {
     (u.min(1.0 - f64::EPSILON) + 1.0).to_bits() << 12
+}
+
+/// `(ln x, ln(1 − x))` at `x = h / (2·CELLS)` for `h = 0..=2·CELLS`, computed once.
+fn half_cell_logs() -> &'static [(f64, f64)] {
+    static LOGS: OnceLock<Box<[(f64, f64)]>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        (0..=2 * CELLS)
+            .map(|h| {
+                let x = h as f64 / (2 * CELLS) as f64;
+                (x.ln(), (1.0 - x).ln())
+            })
+            .collect()
+    })
 }
 
 /// Standard normal quantiles at `j/KNOTS`, computed once.
