@@ -94,7 +94,7 @@ impl Summary {
             let x = losses[i];
             squares += (x - mean) * (x - mean);
             let positive = x > 0.0;
-            max = max.max(x);
+            max = if x > max { x } else { max };
             // Choices made on the bits (`pick(a, b)` is `a` if positive, else `b`): a processor
             // cannot guess whether a year lost anything, so no branch may depend on it.
             let mask = 0u64.wrapping_sub(u64::from(positive));
@@ -110,42 +110,61 @@ impl Summary {
         }
         let var = squares / (count - 1.0).max(1.0);
         let positive = n - zeros;
-        let min_positive = losses[zeros..].iter().fold(f64::INFINITY, |m, &x| m.min(x));
+        let values = &losses[zeros..];
+        let min_positive = values.iter().fold(f64::INFINITY, |m, &x| m.min(x));
         let rank = |q: f64| ((q * count).ceil() as usize).clamp(1, n) - 1;
-        let levels = [0.10, 0.50, 0.90, 0.95, 0.99, options.var_level];
-        let mut ranks: Vec<usize> = levels.iter().map(|&q| rank(q)).collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        let mut from = zeros;
-        for &r in ranks.iter().filter(|&&r| r >= zeros) {
-            losses[from..].select_nth_unstable_by(r - from, f64::total_cmp);
-            from = r + 1;
-        }
-        let at = |q: f64| losses[rank(q)];
+        let levels = [0.10, 0.50, 0.90, 0.95, 0.99];
         let var_rank = rank(options.var_level);
-        let tail = &losses[var_rank..];
-        let expected_shortfall = tail.iter().sum::<f64>() / tail.len() as f64;
         let curve = if positive == 0 {
             Vec::new()
         } else {
             log_spaced(min_positive.max(max * 1e-6), max, options.curve_points)
         };
+        // Ranks among the years with a loss; the rest lie among the years without.
+        let ranks: Vec<usize> = levels
+            .iter()
+            .map(|&q| rank(q))
+            .chain([var_rank])
+            .filter(|&r| r >= zeros)
+            .map(|r| r - zeros)
+            .collect();
+        let thresholds: Vec<f64> = options.thresholds.iter().chain(&curve).copied().collect();
+        let stats = OrderStatistics::new(
+            values,
+            (min_positive, max),
+            &ranks,
+            &thresholds,
+            var_rank.saturating_sub(zeros),
+        );
+        let at = |r: usize| {
+            if r < zeros {
+                losses[r]
+            } else {
+                stats.nth(r - zeros)
+            }
+        };
+        let below_zeros: f64 = losses[var_rank.min(zeros)..zeros].iter().sum();
+        let expected_shortfall = (below_zeros + stats.tail_sum) / (n - var_rank) as f64;
+        let exceedance = |s: f64| Exceedance {
+            loss: s,
+            probability: stats.count_above(s) as f64 / count,
+        };
         Summary {
             trials: n as u64,
             mean,
             stddev: var.sqrt(),
-            p10: at(0.10),
-            p50: at(0.50),
-            p90: at(0.90),
-            p95: at(0.95),
-            p99: at(0.99),
-            value_at_risk: losses[var_rank],
+            p10: at(rank(0.10)),
+            p50: at(rank(0.50)),
+            p90: at(rank(0.90)),
+            p95: at(rank(0.95)),
+            p99: at(rank(0.99)),
+            value_at_risk: at(var_rank),
             var_level: options.var_level,
             expected_shortfall,
             probability_of_loss: positive as f64 / count,
             max,
-            exceedance: exceedances(&losses[zeros..], n, &options.thresholds),
-            loss_exceedance_curve: exceedances(&losses[zeros..], n, &curve),
+            exceedance: options.thresholds.iter().map(|&s| exceedance(s)).collect(),
+            loss_exceedance_curve: curve.iter().map(|&s| exceedance(s)).collect(),
         }
     }
 
@@ -187,82 +206,139 @@ fn log_spaced(low: f64, high: f64, points: usize) -> Vec<f64> {
         .collect()
 }
 
-/// For each loss (≥ 0), the share of `total` years whose loss is strictly greater, counted over
-/// `values` (the years with a loss) in one pass with a binary search each.
-fn exceedances(values: &[f64], total: usize, losses: &[f64]) -> Vec<Exceedance> {
-    if losses.is_empty() {
-        return Vec::new();
-    }
-    let mut order: Vec<usize> = (0..losses.len()).collect();
-    order.sort_by(|&a, &b| losses[a].total_cmp(&losses[b]));
-    let sorted: Vec<f64> = order.iter().map(|&i| losses[i]).collect();
-    let counts = count_below(values, &sorted);
-
-    let total = total as f64;
-    let mut above = vec![0u64; sorted.len()];
-    let mut running = 0;
-    for k in (0..sorted.len()).rev() {
-        running += counts[k + 1];
-        above[k] = running;
-    }
-    let mut out = vec![
-        Exceedance {
-            loss: 0.0,
-            probability: 0.0
-        };
-        losses.len()
-    ];
-    for (k, &i) in order.iter().enumerate() {
-        out[i] = Exceedance {
-            loss: losses[i],
-            probability: above[k] as f64 / total,
-        };
-    }
-    out
-}
-
-/// Largest number of buckets of [`count_below`]'s table.
+/// Most buckets of [`OrderStatistics`].
 const BUCKETS: u64 = 8192;
 
-/// `counts[k]`: how many of `values` (all > 0) have exactly `k` of `sorted` (ascending by
-/// `total_cmp`) strictly below them.
+/// Chosen order statistics of positive numbers, counts above thresholds and the sum of a top
+/// tail, in two passes over the numbers and without sorting them.
 ///
-/// Positive numbers are ordered like their bits, so the top bits of a value pick a bucket of a
-/// small table that tells how many thresholds lie in lower buckets; only a value in the rare
-/// bucket that holds a threshold is compared with it. (A binary search per value costs several
-/// times more.)
-fn count_below(values: &[f64], sorted: &[f64]) -> Vec<u64> {
-    // Thresholds ≤ 0 are below every value; NaN and +∞ (sorted last) below none.
-    let low = sorted.partition_point(|&s| s <= 0.0);
-    let high = sorted.partition_point(|&s| s < f64::INFINITY);
-    let mut tallies = vec![[0u64; 4]; sorted.len() + 1];
-    if low == high {
-        tallies[low][0] = values.len() as u64;
-    } else {
-        let middle = &sorted[low..high];
-        let (first, last) = (middle[0].to_bits(), middle[middle.len() - 1].to_bits());
-        let mut shift = 44; // 256 buckets a binade
-        while ((last >> shift) - (first >> shift)) >= BUCKETS {
+/// Positive numbers are ordered like their bits, so the top bits of a number pick its bucket
+/// (256 a binade, fewer if the numbers span more than 32 binades). The first pass counts the
+/// numbers in each bucket; the second gathers only the numbers in the few buckets that hold a
+/// wanted rank or a threshold (sorted afterwards), and sums the numbers in buckets above the
+/// tail's first rank. Every answer is exact.
+struct OrderStatistics {
+    shift: u32,
+    base: u64,
+    /// `start[b]`: numbers in buckets below `b`.
+    start: Vec<usize>,
+    /// Bucket → 1 + index into `gathered`, or 0.
+    slot: Vec<u16>,
+    /// The numbers of each gathered bucket, sorted.
+    gathered: Vec<Vec<f64>>,
+    /// Sum of the numbers at or above the tail's first rank.
+    tail_sum: f64,
+}
+
+impl OrderStatistics {
+    /// `values` are positive numbers in `[range.0, range.1]`; `ranks` (0-based) and `tail_from`
+    /// are below `values.len()` (unless it is 0).
+    fn new(
+        values: &[f64],
+        range: (f64, f64),
+        ranks: &[usize],
+        thresholds: &[f64],
+        tail_from: usize,
+    ) -> Self {
+        let (min, max) = (range.0.to_bits(), range.1.to_bits());
+        let mut shift = 44;
+        while values.len() > 1 && (max >> shift) - (min >> shift) >= BUCKETS {
             shift += 1;
         }
-        // Bucket b + 1 holds keys `base + b`; bucket 0 everything below, the last everything above.
-        let base = (first >> shift).saturating_sub(1);
-        let top = (last >> shift) + 1;
-        let mut start = vec![0u32; (top - base + 2) as usize];
-        for (b, slot) in start.iter_mut().enumerate() {
-            let key = base + b as u64;
-            *slot = (low + middle.partition_point(|s| (s.to_bits() >> shift) < key)) as u32;
+        let base = min >> shift;
+        let buckets = if values.is_empty() {
+            1
+        } else {
+            ((max >> shift) - base + 1) as usize
+        };
+        let bucket = |v: f64| ((v.to_bits() >> shift) - base) as usize;
+        let mut counts = vec![0usize; buckets];
+        for &v in values {
+            counts[bucket(v)] += 1;
         }
-        for (j, &v) in values.iter().enumerate() {
-            let b = ((v.to_bits() >> shift).clamp(base, top) - base) as usize;
-            let (mut k, end) = (start[b] as usize, start[b + 1] as usize);
-            while k < end && sorted[k] < v {
-                k += 1;
+        let mut start = Vec::with_capacity(buckets + 1);
+        let mut running = 0;
+        start.push(0);
+        for c in &counts {
+            running += c;
+            start.push(running);
+        }
+        let mut stats = OrderStatistics {
+            shift,
+            base,
+            start,
+            slot: vec![0; buckets],
+            gathered: Vec::new(),
+            tail_sum: 0.0,
+        };
+        if values.is_empty() {
+            return stats;
+        }
+        let wanted: Vec<usize> = ranks
+            .iter()
+            .chain([&tail_from])
+            .map(|&r| stats.bucket_of_rank(r))
+            .chain(thresholds.iter().filter_map(|&s| stats.bucket_of(s)))
+            .collect();
+        for b in wanted {
+            if stats.slot[b] == 0 {
+                stats.gathered.push(Vec::new());
+                stats.slot[b] = stats.gathered.len() as u16;
             }
-            tallies[k][j & 3] += 1;
+        }
+        let tail_bucket = stats.bucket_of_rank(tail_from);
+        let mut above = 0.0;
+        for &v in values {
+            let b = bucket(v);
+            let slot = stats.slot[b];
+            if slot != 0 {
+                stats.gathered[usize::from(slot) - 1].push(v);
+            }
+            // No branch: whether a year lies above the tail's bucket is anyone's guess.
+            let mask = 0u64.wrapping_sub(u64::from(b > tail_bucket));
+            above += f64::from_bits(v.to_bits() & mask);
+        }
+        for g in &mut stats.gathered {
+            g.sort_unstable_by(f64::total_cmp);
+        }
+        let within = &stats.gathered[usize::from(stats.slot[tail_bucket]) - 1];
+        let skip = tail_from - stats.start[tail_bucket];
+        stats.tail_sum = above + within[skip..].iter().sum::<f64>();
+        stats
+    }
+
+    fn bucket_of_rank(&self, r: usize) -> usize {
+        self.start.partition_point(|&s| s <= r) - 1
+    }
+
+    /// The bucket of threshold `s`, if some numbers are neither surely above nor surely below.
+    fn bucket_of(&self, s: f64) -> Option<usize> {
+        let key = s.to_bits() >> self.shift;
+        let inside = s > 0.0 && key >= self.base && key - self.base < self.slot.len() as u64;
+        inside.then(|| (key - self.base) as usize)
+    }
+
+    /// The number of rank `r` (0-based), which must be one of the ranks asked for.
+    fn nth(&self, r: usize) -> f64 {
+        let b = self.bucket_of_rank(r);
+        self.gathered[usize::from(self.slot[b]) - 1][r - self.start[b]]
+    }
+
+    /// How many numbers exceed `s`, which must be one of the thresholds given.
+    fn count_above(&self, s: f64) -> usize {
+        let total = self.start[self.start.len() - 1];
+        if total == 0 || s.is_nan() {
+            return 0;
+        }
+        match self.bucket_of(s) {
+            Some(b) => {
+                let within = &self.gathered[usize::from(self.slot[b]) - 1];
+                total - self.start[b + 1] + within.len() - within.partition_point(|&v| v <= s)
+            }
+            None if s <= 0.0 || (s.to_bits() >> self.shift) < self.base => total,
+            None => 0,
         }
     }
-    tallies.iter().map(|t| t.iter().sum()).collect()
 }
 
 #[cfg(test)]
@@ -303,37 +379,45 @@ mod tests {
     }
 
     #[test]
-    fn counts_below_agree_with_a_binary_search() {
+    fn order_statistics_agree_with_sorting() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
-        let values: Vec<f64> = (0..20_000)
+        let wide: Vec<f64> = (0..20_000)
             .map(|_| (rng.r#gen::<f64>() * 40.0 - 20.0).exp2())
-            .chain([1.0, 2.0, 3.0, f64::MIN_POSITIVE, f64::MAX])
+            .chain([1.0, 2.0, 3.0, 3.0, 3.0, f64::MIN_POSITIVE, 1e300])
             .collect();
-        let cases: [&[f64]; 5] = [
-            &[
+        let ties: Vec<f64> = (0..5_000).map(|i| f64::from(i % 7 + 1)).collect();
+        for values in [wide, ties, vec![5.0], vec![5.0, 5.0]] {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
+            let len = values.len();
+            let ranks: Vec<usize> = [0, len / 10, len / 2, len * 99 / 100, len - 1].into();
+            let thresholds = [
                 0.0,
+                -1.0,
                 0.5,
                 1.0,
-                1.0,
-                2.0,
+                3.0,
                 1e-300,
                 1e300,
                 f64::INFINITY,
                 f64::NAN,
-            ],
-            &[3.0],
-            &[0.0],
-            &log_spaced(1e-3, 1e3, 50),
-            &[f64::INFINITY, f64::INFINITY],
-        ];
-        for thresholds in cases {
-            let mut sorted = thresholds.to_vec();
-            sorted.sort_by(f64::total_cmp);
-            let mut want = vec![0u64; sorted.len() + 1];
-            for &v in &values {
-                want[sorted.partition_point(|&x| x < v)] += 1;
+                min,
+                max,
+            ];
+            for tail_from in [0, len / 2, len - 1] {
+                let stats =
+                    OrderStatistics::new(&values, (min, max), &ranks, &thresholds, tail_from);
+                for &r in &ranks {
+                    assert_eq!(stats.nth(r), sorted[r]);
+                }
+                for &s in &thresholds {
+                    let want = sorted.iter().filter(|&&v| v > s).count();
+                    assert_eq!(stats.count_above(s), want, "{s}");
+                }
+                let tail: f64 = sorted[tail_from..].iter().sum();
+                assert!((stats.tail_sum - tail).abs() <= 1e-12 * tail, "{tail_from}");
             }
-            assert_eq!(count_below(&values, &sorted), want, "{sorted:?}");
         }
     }
 
