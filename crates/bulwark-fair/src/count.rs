@@ -14,7 +14,7 @@
 //! a quadrature of twice the size). A lognormal rate is unbounded; those scenarios, and rates
 //! that may exceed [`MAX_RATE`] events a year, keep drawing rates and gaps.
 
-use crate::estimate::Sampler;
+use crate::estimate::Estimate;
 
 /// Quadrature nodes per estimate.
 const NODES: usize = 16;
@@ -43,7 +43,7 @@ pub(crate) struct CountTable {
 impl CountTable {
     /// The table for the rate `frequency × rate × vulnerability`, if both estimates are bounded
     /// and the rate stays within [`MAX_RATE`].
-    pub(crate) fn new(rate: &Sampler, vulnerability: &Sampler, frequency: f64) -> Option<Self> {
+    pub(crate) fn new(rate: &Estimate, vulnerability: &Estimate, frequency: f64) -> Option<Self> {
         let rates = nodes(rate)?;
         let vulnerabilities = nodes(vulnerability)?;
         let highest = |nodes: &[(f64, f64)]| nodes.iter().map(|n| n.0).fold(0.0, f64::max);
@@ -112,19 +112,17 @@ impl CountTable {
 }
 
 /// Quadrature nodes and weights (summing to 1) for an estimate's distribution, if bounded.
-fn nodes(sampler: &Sampler) -> Option<Vec<(f64, f64)>> {
-    match sampler {
-        Sampler::Constant(c) => Some(vec![(*c, 1.0)]),
-        Sampler::Pert(table) => {
-            let (alpha, beta, min, range) = table.shape();
-            Some(
-                gauss_jacobi(alpha, beta, NODES)
-                    .into_iter()
-                    .map(|(y, w)| (min + range * y, w))
-                    .collect(),
-            )
-        }
-        Sampler::Lognormal(_) => None,
+fn nodes(estimate: &Estimate) -> Option<Vec<(f64, f64)>> {
+    match *estimate {
+        Estimate::Constant(c) => Some(vec![(c, 1.0)]),
+        Estimate::Pert { min, .. } => Some(match estimate.beta_shape() {
+            Some((alpha, beta, min, range)) => gauss_jacobi(alpha, beta, NODES)
+                .into_iter()
+                .map(|(y, w)| (min + range * y, w))
+                .collect(),
+            None => vec![(min, 1.0)],
+        }),
+        Estimate::Lognormal90 { .. } => None,
     }
 }
 
@@ -212,7 +210,6 @@ fn gauss_jacobi(alpha: f64, beta: f64, m: usize) -> Vec<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimate::Estimate;
 
     #[test]
     fn quadrature_has_the_beta_moments() {
@@ -231,13 +228,13 @@ mod tests {
         }
     }
 
-    fn pert(min: f64, mode: f64, max: f64) -> Sampler {
-        Estimate::Pert { min, mode, max }.sampler()
+    fn pert(min: f64, mode: f64, max: f64) -> Estimate {
+        Estimate::Pert { min, mode, max }
     }
 
     #[test]
     fn probabilities_converge_and_match_a_poisson_for_a_constant_rate() {
-        let constant = CountTable::new(&Sampler::Constant(3.0), &Sampler::Constant(1.0), 1.0)
+        let constant = CountTable::new(&Estimate::Constant(3.0), &Estimate::Constant(1.0), 1.0)
             .expect("bounded");
         let mut p = (-3.0f64).exp();
         let mut cdf = 0.0;
@@ -253,14 +250,11 @@ mod tests {
             (pert(0.5, 2.0, 6.0), pert(0.1, 0.25, 0.5), 0.3),
         ] {
             let table = CountTable::new(&t, &v, f).expect("bounded");
-            let fine = |s: &Sampler| match s {
-                Sampler::Pert(q) => {
-                    let (alpha, beta, min, range) = q.shape();
-                    gauss_jacobi(alpha, beta, 2 * NODES)
-                        .into_iter()
-                        .map(|(y, w)| (min + range * y, w))
-                        .collect::<Vec<_>>()
-                }
+            let fine = |s: &Estimate| match s.beta_shape() {
+                Some((alpha, beta, min, range)) => gauss_jacobi(alpha, beta, 2 * NODES)
+                    .into_iter()
+                    .map(|(y, w)| (min + range * y, w))
+                    .collect::<Vec<_>>(),
                 _ => unreachable!(),
             };
             let mut pmf = vec![0.0; table.cdf.len()];
@@ -294,18 +288,17 @@ mod tests {
 
     #[test]
     fn draws_invert_the_distribution_function() {
-        let t = CountTable::new(&Sampler::Constant(9.0), &Sampler::Constant(1.0), 1.0).unwrap();
+        let t = CountTable::new(&Estimate::Constant(9.0), &Estimate::Constant(1.0), 1.0).unwrap();
         for u in [0.0, 1e-9, 0.3, 0.5, 0.9, 0.999_999, 1.0 - f64::EPSILON] {
             let n = t.draw(u) as usize;
             assert!(u < t.cdf[n] || n == t.cdf.len() - 1, "{u}");
             assert!(n == 0 || u >= t.cdf[n - 1], "{u}");
         }
-        assert!(CountTable::new(&pert(1.0, 5.0, 20.0), &Sampler::Constant(1.0), 1.0).is_none());
+        assert!(CountTable::new(&pert(1.0, 5.0, 20.0), &Estimate::Constant(1.0), 1.0).is_none());
         let lognormal = Estimate::Lognormal90 {
             low: 1.0,
             high: 2.0,
-        }
-        .sampler();
-        assert!(CountTable::new(&lognormal, &Sampler::Constant(1.0), 1.0).is_none());
+        };
+        assert!(CountTable::new(&lognormal, &Estimate::Constant(1.0), 1.0).is_none());
     }
 }

@@ -132,15 +132,27 @@ impl Estimate {
         out
     }
 
+    /// A PERT estimate as `min + range·Beta(α, β)`: `(α, β, min, range)` (None for others and for
+    /// a PERT whose range is empty).
+    pub(crate) fn beta_shape(&self) -> Option<(f64, f64, f64, f64)> {
+        match *self {
+            Estimate::Pert { min, mode, max } if max > min => {
+                let range = max - min;
+                let alpha = 1.0 + 4.0 * (mode - min) / range;
+                let beta = 1.0 + 4.0 * (max - mode) / range;
+                Some((alpha, beta, min, range))
+            }
+            _ => None,
+        }
+    }
+
     /// A sampler for this estimate. The estimate must be free of [`Estimate::problems`].
     pub(crate) fn sampler(&self) -> Sampler {
         match *self {
             Estimate::Constant(c) => Sampler::Constant(c),
             Estimate::Pert { min, max, .. } if max <= min => Sampler::Constant(min),
-            Estimate::Pert { min, mode, max } => {
-                let range = max - min;
-                let alpha = 1.0 + 4.0 * (mode - min) / range;
-                let beta = 1.0 + 4.0 * (max - mode) / range;
+            Estimate::Pert { .. } => {
+                let (alpha, beta, min, range) = self.beta_shape().expect("a PERT estimate");
                 Sampler::Pert(QuantileTable::beta(alpha, beta, min, range))
             }
             Estimate::Lognormal90 { low, high } => {

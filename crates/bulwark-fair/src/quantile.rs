@@ -30,8 +30,6 @@ const KNOTS: usize = 1 << BITS;
 #[derive(Debug, Clone)]
 pub(crate) struct QuantileTable {
     knots: Knots,
-    /// α, β, min and max − min.
-    shape: (f64, f64, f64, f64),
 }
 
 /// A value at each of the `KNOTS + 1` knots (a fixed length, so reads need no bounds checks).
@@ -83,13 +81,7 @@ impl QuantileTable {
                 .into_boxed_slice()
                 .try_into()
                 .expect("one value per knot"),
-            shape: (alpha, beta, min, range),
         }
-    }
-
-    /// The distribution drawn: `min + range·Beta(α, β)`, as `(α, β, min, range)`.
-    pub(crate) fn shape(&self) -> (f64, f64, f64, f64) {
-        self.shape
     }
 }
 

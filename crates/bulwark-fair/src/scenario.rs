@@ -7,6 +7,7 @@ use crate::exponential::{Ziggurat, ziggurat};
 use crate::quantile::{Constant, Draw};
 use bulwark_core::InputProblem;
 use serde::Serialize;
+use std::sync::OnceLock;
 
 /// The most loss events a scenario may expect in a year; beyond it a run would loop for too long.
 pub const MAX_EVENTS_PER_YEAR: f64 = 100_000.0;
@@ -130,15 +131,13 @@ impl Scenario {
 
     /// A prepared simulator. The scenario must be free of [`Scenario::problems`].
     pub(crate) fn simulator(&self) -> YearSimulator {
-        let (rate, vulnerability) = match self.frequency {
-            Frequency::ThreatEvents { tef, vulnerability } => {
-                (tef.sampler(), vulnerability.sampler())
-            }
-            Frequency::LossEvents(lef) => (lef.sampler(), Sampler::Constant(1.0)),
+        let rate_estimates = match self.frequency {
+            Frequency::ThreatEvents { tef, vulnerability } => (tef, vulnerability),
+            Frequency::LossEvents(lef) => (lef, Estimate::Constant(1.0)),
         };
         YearSimulator {
-            rate,
-            vulnerability,
+            rate_estimates,
+            rates: OnceLock::new(),
             primary: self.primary_loss.sampler(),
             secondary: self
                 .secondary
@@ -147,11 +146,13 @@ impl Scenario {
     }
 }
 
-/// Simulates the annual loss of one scenario, one year (trial) at a time.
-#[derive(Debug, Clone)]
+/// Simulates the annual loss of one scenario.
+#[derive(Debug)]
 pub(crate) struct YearSimulator {
-    rate: Sampler,
-    vulnerability: Sampler,
+    /// TEF and vulnerability (or LEF and 1).
+    rate_estimates: (Estimate, Estimate),
+    /// Their samplers, built when a run draws rates (see [`YearSimulator::plan`]).
+    rates: OnceLock<(Sampler, Sampler)>,
     primary: Sampler,
     secondary: Option<(Sampler, Sampler)>,
 }
@@ -162,10 +163,17 @@ const BATCH: usize = 256;
 impl YearSimulator {
     /// The simulator with a control's effect applied, ready to simulate years.
     pub(crate) fn plan(&self, remaining: Remaining) -> Plan<'_> {
+        let (rate, vulnerability) = &self.rate_estimates;
+        let counts = CountTable::new(rate, vulnerability, remaining.frequency);
+        let rates = counts.is_none().then(|| {
+            self.rates
+                .get_or_init(|| (rate.sampler(), vulnerability.sampler()))
+        });
         Plan {
             sim: self,
             remaining,
-            counts: CountTable::new(&self.rate, &self.vulnerability, remaining.frequency),
+            counts,
+            rates,
         }
     }
 }
@@ -177,6 +185,8 @@ pub(crate) struct Plan<'a> {
     remaining: Remaining,
     /// The distribution of a year's event count, when its rate is bounded.
     counts: Option<CountTable>,
+    /// Otherwise the samplers of the rate (TEF or LEF) and vulnerability.
+    rates: Option<&'a (Sampler, Sampler)>,
 }
 
 impl Plan<'_> {
@@ -209,10 +219,12 @@ impl Plan<'_> {
         for (b, years) in out.chunks_mut(BATCH).enumerate() {
             let first = first + b * BATCH;
             let n = years.len();
-            let count = match &self.counts {
-                Some(table) => batch.counted(table, first, n),
-                None => with_draw!(&sim.rate, r => with_draw!(&sim.vulnerability, v =>
-                    batch.arrivals(r, v, first, n, self.remaining.frequency))),
+            let count = match (&self.counts, self.rates) {
+                (Some(table), _) => batch.counted(table, first, n),
+                (None, Some((rate, vulnerability))) => with_draw!(rate, r =>
+                    with_draw!(vulnerability, v =>
+                        batch.arrivals(r, v, first, n, self.remaining.frequency))),
+                (None, None) => unreachable!("a plan has counts or rates"),
             };
             if count > 0 {
                 let counted = self.counts.is_some();
