@@ -80,38 +80,56 @@ impl Summary {
             return Summary::empty(options);
         }
         let count = n as f64;
-        // Summed block by block like `engine::mean`, so both give the same number for one run.
-        let mean = losses
-            .chunks(BLOCK)
-            .map(|block| block.iter().sum::<f64>())
-            .sum::<f64>()
-            / count;
-        // One pass: the spread, the largest and smallest loss, and years without loss moved to the
-        // front (percentiles within their share are 0, and only the other years need selecting
-        // and counting: most years of a rare scenario lose nothing). No branch on the data.
-        let (mut squares, mut max, mut zeros) = (0.0, 0.0f64, 0);
+        // First pass (reading): the mean, summed block by block like `engine::mean` so both give
+        // the same number for one run; the largest loss, the smallest positive one (compared as
+        // bits, which order positive numbers as their values: no branch on the data) and the
+        // number of years without loss.
+        let (mut sum, mut max, mut min_positive_bits, mut zeros) = (0.0, 0.0f64, u64::MAX, 0);
+        for block in losses.chunks(BLOCK) {
+            let mut block_sum = 0.0;
+            for &x in block {
+                block_sum += x;
+                max = if x > max { x } else { max };
+                let positive = x > 0.0;
+                let bits = if positive { x.to_bits() } else { u64::MAX };
+                min_positive_bits = min_positive_bits.min(bits);
+                zeros += usize::from(!positive);
+            }
+            sum += block_sum;
+        }
+        let mean = sum / count;
+        let positive = n - zeros;
+        let min_positive = f64::from_bits(min_positive_bits);
+        // Second pass: the spread; years without loss moved to the front (percentiles within
+        // their share are 0, and only the other years need ordering: most years of a rare
+        // scenario lose nothing); and the years with a loss counted by bucket (see
+        // `OrderStatistics`). Choices are made on bits (`pick(a, b)` is `a` if positive, else
+        // `b`): a processor cannot guess whether a year lost anything, so no branch may depend
+        // on it.
+        let buckets = Buckets::new(min_positive, max, positive);
+        let mut counts = vec![0usize; buckets.len + 1];
+        let mut squares = [0.0; 4];
+        let mut front = 0;
         for i in 0..n {
             let x = losses[i];
-            squares += (x - mean) * (x - mean);
+            squares[i & 3] += (x - mean) * (x - mean);
             let positive = x > 0.0;
-            max = if x > max { x } else { max };
-            // Choices made on the bits (`pick(a, b)` is `a` if positive, else `b`): a processor
-            // cannot guess whether a year lost anything, so no branch may depend on it.
             let mask = 0u64.wrapping_sub(u64::from(positive));
             let pick = |a: f64, b: f64| {
                 let (a, b) = (a.to_bits(), b.to_bits());
                 f64::from_bits(b ^ ((a ^ b) & mask))
             };
-            // Swap `x` with the first year after the zeros when it is itself a zero.
-            let first = losses[zeros];
+            let first = losses[front];
             losses[i] = pick(x, first);
-            losses[zeros] = pick(first, x);
-            zeros += usize::from(!positive);
+            losses[front] = pick(first, x);
+            front += usize::from(!positive);
+            // Years without loss go to the spare last bucket.
+            let bucket = if positive { buckets.of(x) } else { buckets.len };
+            counts[bucket.min(buckets.len)] += 1;
         }
-        let var = squares / (count - 1.0).max(1.0);
-        let positive = n - zeros;
+        counts.pop();
+        let var = squares.iter().sum::<f64>() / (count - 1.0).max(1.0);
         let values = &losses[zeros..];
-        let min_positive = values.iter().fold(f64::INFINITY, |m, &x| m.min(x));
         let rank = |q: f64| ((q * count).ceil() as usize).clamp(1, n) - 1;
         let levels = [0.10, 0.50, 0.90, 0.95, 0.99];
         let var_rank = rank(options.var_level);
@@ -131,7 +149,8 @@ impl Summary {
         let thresholds: Vec<f64> = options.thresholds.iter().chain(&curve).copied().collect();
         let stats = OrderStatistics::new(
             values,
-            (min_positive, max),
+            buckets,
+            &counts,
             &ranks,
             &thresholds,
             var_rank.saturating_sub(zeros),
@@ -209,17 +228,53 @@ fn log_spaced(low: f64, high: f64, points: usize) -> Vec<f64> {
 /// Most buckets of [`OrderStatistics`].
 const BUCKETS: u64 = 8192;
 
-/// Chosen order statistics of positive numbers, counts above thresholds and the sum of a top
-/// tail, in two passes over the numbers and without sorting them.
-///
-/// Positive numbers are ordered like their bits, so the top bits of a number pick its bucket
-/// (256 a binade, fewer if the numbers span more than 32 binades). The first pass counts the
-/// numbers in each bucket; the second gathers only the numbers in the few buckets that hold a
-/// wanted rank or a threshold (sorted afterwards), and sums the numbers in buckets above the
-/// tail's first rank. Every answer is exact.
-struct OrderStatistics {
+/// Buckets of positive numbers between a smallest and a largest, by the top bits of the numbers
+/// (256 a binade, fewer if they span more than 32 binades).
+#[derive(Debug, Clone, Copy)]
+struct Buckets {
     shift: u32,
     base: u64,
+    len: usize,
+}
+
+impl Buckets {
+    /// Buckets for `count` positive numbers in `[min, max]` (any, if there are none).
+    fn new(min: f64, max: f64, count: usize) -> Self {
+        if count == 0 {
+            return Buckets {
+                shift: 63,
+                base: 0,
+                len: 1,
+            };
+        }
+        let (min, max) = (min.to_bits(), max.to_bits());
+        let mut shift = 44;
+        while (max >> shift) - (min >> shift) >= BUCKETS {
+            shift += 1;
+        }
+        Buckets {
+            shift,
+            base: min >> shift,
+            len: ((max >> shift) - (min >> shift) + 1) as usize,
+        }
+    }
+
+    /// The bucket of a number within the range.
+    #[inline]
+    fn of(self, v: f64) -> usize {
+        ((v.to_bits() >> self.shift).wrapping_sub(self.base)) as usize
+    }
+}
+
+/// Chosen order statistics of positive numbers, counts above thresholds and the sum of a top
+/// tail, from their counts by bucket and one more pass, without sorting them.
+///
+/// Positive numbers are ordered like their bits, so the top bits of a number pick its bucket
+/// (see [`Buckets`]). Knowing how many numbers each bucket holds, one pass gathers only the
+/// numbers in the few buckets that hold a wanted rank or a threshold (sorted afterwards), and
+/// sums the numbers in buckets above the tail's first rank. Every answer is exact.
+struct OrderStatistics {
+    buckets: Buckets,
     /// `start[b]`: numbers in buckets below `b`.
     start: Vec<usize>,
     /// Bucket → 1 + index into `gathered`, or 0.
@@ -231,43 +286,27 @@ struct OrderStatistics {
 }
 
 impl OrderStatistics {
-    /// `values` are positive numbers in `[range.0, range.1]`; `ranks` (0-based) and `tail_from`
-    /// are below `values.len()` (unless it is 0).
+    /// `values` are positive numbers within `buckets`, `counts` how many each bucket holds;
+    /// `ranks` (0-based) and `tail_from` are below `values.len()` (unless it is 0).
     fn new(
         values: &[f64],
-        range: (f64, f64),
+        buckets: Buckets,
+        counts: &[usize],
         ranks: &[usize],
         thresholds: &[f64],
         tail_from: usize,
     ) -> Self {
-        let (min, max) = (range.0.to_bits(), range.1.to_bits());
-        let mut shift = 44;
-        while values.len() > 1 && (max >> shift) - (min >> shift) >= BUCKETS {
-            shift += 1;
-        }
-        let base = min >> shift;
-        let buckets = if values.is_empty() {
-            1
-        } else {
-            ((max >> shift) - base + 1) as usize
-        };
-        let bucket = |v: f64| ((v.to_bits() >> shift) - base) as usize;
-        let mut counts = vec![0usize; buckets];
-        for &v in values {
-            counts[bucket(v)] += 1;
-        }
-        let mut start = Vec::with_capacity(buckets + 1);
+        let mut start = Vec::with_capacity(counts.len() + 1);
         let mut running = 0;
         start.push(0);
-        for c in &counts {
+        for c in counts {
             running += c;
             start.push(running);
         }
         let mut stats = OrderStatistics {
-            shift,
-            base,
+            buckets,
             start,
-            slot: vec![0; buckets],
+            slot: vec![0; buckets.len],
             gathered: Vec::new(),
             tail_sum: 0.0,
         };
@@ -289,7 +328,7 @@ impl OrderStatistics {
         let tail_bucket = stats.bucket_of_rank(tail_from);
         let mut above = 0.0;
         for &v in values {
-            let b = bucket(v);
+            let b = buckets.of(v);
             let slot = stats.slot[b];
             if slot != 0 {
                 stats.gathered[usize::from(slot) - 1].push(v);
@@ -313,9 +352,10 @@ impl OrderStatistics {
 
     /// The bucket of threshold `s`, if some numbers are neither surely above nor surely below.
     fn bucket_of(&self, s: f64) -> Option<usize> {
-        let key = s.to_bits() >> self.shift;
-        let inside = s > 0.0 && key >= self.base && key - self.base < self.slot.len() as u64;
-        inside.then(|| (key - self.base) as usize)
+        let key = s.to_bits() >> self.buckets.shift;
+        let base = self.buckets.base;
+        let inside = s > 0.0 && key >= base && key - base < self.slot.len() as u64;
+        inside.then(|| (key - base) as usize)
     }
 
     /// The number of rank `r` (0-based), which must be one of the ranks asked for.
@@ -335,7 +375,7 @@ impl OrderStatistics {
                 let within = &self.gathered[usize::from(self.slot[b]) - 1];
                 total - self.start[b + 1] + within.len() - within.partition_point(|&v| v <= s)
             }
-            None if s <= 0.0 || (s.to_bits() >> self.shift) < self.base => total,
+            None if s <= 0.0 || (s.to_bits() >> self.buckets.shift) < self.buckets.base => total,
             None => 0,
         }
     }
@@ -406,8 +446,11 @@ mod tests {
                 max,
             ];
             for tail_from in [0, len / 2, len - 1] {
+                let buckets = Buckets::new(min, max, len);
+                let mut counts = vec![0; buckets.len];
+                values.iter().for_each(|&v| counts[buckets.of(v)] += 1);
                 let stats =
-                    OrderStatistics::new(&values, (min, max), &ranks, &thresholds, tail_from);
+                    OrderStatistics::new(&values, buckets, &counts, &ranks, &thresholds, tail_from);
                 for &r in &ranks {
                     assert_eq!(stats.nth(r), sorted[r]);
                 }
