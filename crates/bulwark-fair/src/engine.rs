@@ -1,8 +1,8 @@
 //! Reproducible Monte Carlo runs on all cores, with progress and cancellation.
 //!
-//! Every trial (simulated year) has its own generator derived from (seed, stream, trial index), so
-//! results are bit-identical whatever the number of threads or the way work is split, and runs
-//! with the same seed use common random numbers trial by trial.
+//! Every trial (simulated year) has its own generators derived from (seed, stream, trial index,
+//! purpose), so results are bit-identical whatever the number of threads or the way work is split,
+//! and runs with the same seed use common random numbers trial by trial.
 
 use crate::scenario::{Remaining, Scenario, YearSimulator};
 use rand::{RngCore, SeedableRng};

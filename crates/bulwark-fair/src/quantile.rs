@@ -1,9 +1,9 @@
-//! PERT and lognormal draws by inversion: tables of quantile functions, read with one random word.
+//! PERT and lognormal draws by inversion: tables of quantile functions, read with random bits.
 //!
 //! Written by hand because no small crate offers fast repeated inversion: `rand_distr::Beta`
 //! (rejection, with logarithms) costs 20–40 ns a draw and a lognormal (ziggurat normal, then
 //! `exp`) about 15, statrs' `inverse_cdf` far more. A table costs about 0.1 ms to build and a few
-//! nanoseconds a draw, and uses exactly one random word per draw.
+//! nanoseconds a draw, and uses one random word (or 32 bits, see [`Draw`]) per draw.
 //!
 //! * Beta(α, β) with α, β ∈ [1, 5] (Vose PERT) has a bounded density: its CDF is integrated with
 //!   Simpson's rule on [`CELLS`] cells, inverted at [`KNOTS`] evenly spaced probabilities, and read
