@@ -235,11 +235,17 @@ impl Plan<'_> {
                         batch.events::<_, Constant, false>(p, None, count)
                     }),
                     Some((probability, loss)) => {
-                        batch.probabilities(probability, count);
+                        let chance = match probability {
+                            Sampler::Constant(p) => Chance::Fixed(*p, 1.0 / p),
+                            _ => {
+                                batch.probabilities(probability, count);
+                                Chance::Yearly
+                            }
+                        };
                         with_draw!(&sim.primary, p => with_draw!(loss, l => if counted {
-                            batch.events::<_, _, true>(p, Some(l), count)
+                            batch.events::<_, _, true>(p, Some((l, chance)), count)
                         } else {
-                            batch.events::<_, _, false>(p, Some(l), count)
+                            batch.events::<_, _, false>(p, Some((l, chance)), count)
                         }))
                     }
                 }
@@ -249,6 +255,14 @@ impl Plan<'_> {
             }
         }
     }
+}
+
+/// A scenario's secondary-loss probability: the same every year (with its reciprocal), or drawn
+/// each year (into `Batch::probabilities`).
+#[derive(Debug, Clone, Copy)]
+enum Chance {
+    Fixed(f64, f64),
+    Yearly,
 }
 
 /// The state of the trials of one batch (position k is trial `first + k`).
@@ -356,7 +370,7 @@ impl Batch {
     fn events<P: Draw, S: Draw, const COUNTED: bool>(
         &mut self,
         primary: P,
-        secondary: Option<S>,
+        secondary: Option<(S, Chance)>,
         mut count: usize,
     ) {
         let mut round = 0;
@@ -368,8 +382,11 @@ impl Batch {
                 let at = 3 * round;
                 let bits = words.peek(at);
                 let mut loss = primary.draw_bits(high(bits), || words.peek(at + 1));
-                if let Some(secondary) = secondary {
-                    let (p, per_p) = self.probabilities[k];
+                if let Some((secondary, chance)) = secondary {
+                    let (p, per_p) = match chance {
+                        Chance::Fixed(p, per_p) => (p, per_p),
+                        Chance::Yearly => self.probabilities[k],
+                    };
                     let u = f64::from(low(bits)) * (1.0 / (1u64 << 32) as f64);
                     let amount = secondary.draw_at(u * per_p, || words.peek(at + 2));
                     loss += if u < p { amount } else { 0.0 };
