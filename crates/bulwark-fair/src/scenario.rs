@@ -236,7 +236,7 @@ impl Plan<'_> {
                     }),
                     Some((probability, loss)) => {
                         let chance = match probability {
-                            Sampler::Constant(p) => Chance::Fixed(*p, 1.0 / p),
+                            Sampler::Constant(p) => Chance::Fixed(*p, reciprocal(*p)),
                             _ => {
                                 batch.probabilities(probability, count);
                                 Chance::Yearly
@@ -358,7 +358,7 @@ impl Batch {
             let k = usize::from(k);
             let words = self.stream.generator(self.first + k, Purpose::Rates);
             let p = probability.draw(words.peek(3));
-            self.probabilities[k] = (p, 1.0 / p);
+            self.probabilities[k] = (p, reciprocal(p));
         }
     }
 
@@ -388,8 +388,11 @@ impl Batch {
                         Chance::Yearly => self.probabilities[k],
                     };
                     let u = f64::from(low(bits)) * (1.0 / (1u64 << 32) as f64);
-                    let amount = secondary.draw_at(u * per_p, || words.peek(at + 2));
-                    loss += if u < p { amount } else { 0.0 };
+                    // Without a secondary loss the amount is not used: it is drawn at the
+                    // median (no branch, and never in a lognormal's costly outer intervals).
+                    let hit = f64::from(u8::from(u < p));
+                    let at_u = u * per_p * hit + 0.5 * (1.0 - hit);
+                    loss += hit * secondary.draw_at(at_u, || words.peek(at + 2));
                 }
                 self.totals[k] += loss;
                 let more = if COUNTED {
@@ -413,6 +416,11 @@ impl Batch {
 #[inline]
 fn unit(word: u64) -> f64 {
     ((word >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// `1/p`, or 0 for a probability of 0 (never used then, but finite).
+fn reciprocal(p: f64) -> f64 {
+    if p > 0.0 { 1.0 / p } else { 0.0 }
 }
 
 /// The high 32 bits of a random word.
