@@ -94,6 +94,9 @@ impl QuantileTable {
 /// lognormal's curved intervals (its tails, inverted exactly at the ends) take the position from
 /// a full word of their own instead, so a 32-bit probability does not cut the tail short.
 pub(crate) trait Draw: Copy {
+    /// Whether every draw is equally cheap (no slow path for some probabilities).
+    const EVEN_COST: bool = false;
+
     /// The draw made with the random word `word`.
     fn draw(self, word: u64) -> f64;
 
@@ -119,6 +122,8 @@ pub(crate) trait Draw: Copy {
 pub(crate) struct Constant(pub(crate) f64);
 
 impl Draw for Constant {
+    const EVEN_COST: bool = true;
+
     #[inline]
     fn draw(self, _: u64) -> f64 {
         self.0
@@ -136,6 +141,8 @@ impl Draw for Constant {
 }
 
 impl Draw for &QuantileTable {
+    const EVEN_COST: bool = true;
+
     #[inline]
     fn draw(self, word: u64) -> f64 {
         let (i, within) = locate(word);

@@ -388,11 +388,17 @@ impl Batch {
                         Chance::Yearly => self.probabilities[k],
                     };
                     let u = f64::from(low(bits)) * (1.0 / (1u64 << 32) as f64);
-                    // Without a secondary loss the amount is not used: it is drawn at the
-                    // median (no branch, and never in a lognormal's costly outer intervals).
-                    let hit = f64::from(u8::from(u < p));
-                    let at_u = u * per_p * hit + 0.5 * (1.0 - hit);
-                    loss += hit * secondary.draw_at(at_u, || words.peek(at + 2));
+                    // Without a secondary loss the amount is drawn but not used (no branch).
+                    // Where some draws are costly (a lognormal's outer intervals), it is then
+                    // drawn at the median instead.
+                    if S::EVEN_COST {
+                        let amount = secondary.draw_at(u * per_p, || words.peek(at + 2));
+                        loss += if u < p { amount } else { 0.0 };
+                    } else {
+                        let hit = f64::from(u8::from(u < p));
+                        let at_u = u * per_p * hit + 0.5 * (1.0 - hit);
+                        loss += hit * secondary.draw_at(at_u, || words.peek(at + 2));
+                    }
                 }
                 self.totals[k] += loss;
                 let more = if COUNTED {
