@@ -47,8 +47,12 @@ impl CountTable {
         let rates = nodes(rate)?;
         let vulnerabilities = nodes(vulnerability)?;
         let highest = |nodes: &[(f64, f64)]| nodes.iter().map(|n| n.0).fold(0.0, f64::max);
-        let bound = frequency * highest(&rates) * highest(&vulnerabilities);
-        if !(bound <= MAX_RATE && frequency >= 0.0) {
+        let unreduced = highest(&rates) * highest(&vulnerabilities);
+        let bound = frequency * unreduced;
+        // Decided on the scenario's own rate, not the reduced one, so that a scenario and its
+        // re-runs under controls (frequency ≤ 1) draw their counts the same way: common random
+        // numbers, year by year.
+        if !(unreduced <= MAX_RATE && bound <= MAX_RATE && frequency >= 0.0) {
             return None;
         }
         // Poisson(16) exceeds 83 with probability below 10⁻²⁰.

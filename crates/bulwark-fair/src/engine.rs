@@ -402,6 +402,37 @@ mod tests {
     }
 
     #[test]
+    fn lower_frequency_keeps_the_way_counts_are_drawn() {
+        // Beyond 16 events a year at full frequency (so exponential gaps), within it at half.
+        let frequent = Scenario {
+            frequency: Frequency::LossEvents(Estimate::Pert {
+                min: 10.0,
+                mode: 20.0,
+                max: 30.0,
+            }),
+            ..ransomware()
+        }
+        .simulator();
+        let n = 5_000;
+        let (mut before, mut after) = (vec![0.0; n], vec![0.0; n]);
+        let p = Progress::new();
+        fill(
+            &mut before,
+            &frequent,
+            Stream::new(6, 0),
+            Remaining::NONE,
+            &p,
+        )
+        .unwrap();
+        let half = Remaining {
+            frequency: 0.5,
+            magnitude: 1.0,
+        };
+        fill(&mut after, &frequent, Stream::new(6, 0), half, &p).unwrap();
+        assert!(before.iter().zip(&after).all(|(b, a)| a <= b));
+    }
+
+    #[test]
     fn cancelling_stops_the_run() {
         let p = Progress::new();
         p.cancel();
