@@ -278,7 +278,7 @@ struct OrderStatistics {
     /// `start[b]`: numbers in buckets below `b`.
     start: Vec<usize>,
     /// Bucket → 1 + index into `gathered`, or 0.
-    slot: Vec<u16>,
+    slot: Vec<u32>,
     /// The numbers of each gathered bucket, sorted.
     gathered: Vec<Vec<f64>>,
     /// Sum of the numbers at or above the tail's first rank.
@@ -322,7 +322,7 @@ impl OrderStatistics {
         for b in wanted {
             if stats.slot[b] == 0 {
                 stats.gathered.push(Vec::new());
-                stats.slot[b] = stats.gathered.len() as u16;
+                stats.slot[b] = stats.gathered.len() as u32;
             }
         }
         let tail_bucket = stats.bucket_of_rank(tail_from);
@@ -331,7 +331,7 @@ impl OrderStatistics {
             let b = buckets.of(v);
             let slot = stats.slot[b];
             if slot != 0 {
-                stats.gathered[usize::from(slot) - 1].push(v);
+                stats.gathered[slot as usize - 1].push(v);
             }
             // No branch: whether a year lies above the tail's bucket is anyone's guess.
             let mask = 0u64.wrapping_sub(u64::from(b > tail_bucket));
@@ -340,7 +340,7 @@ impl OrderStatistics {
         for g in &mut stats.gathered {
             g.sort_unstable_by(f64::total_cmp);
         }
-        let within = &stats.gathered[usize::from(stats.slot[tail_bucket]) - 1];
+        let within = &stats.gathered[stats.slot[tail_bucket] as usize - 1];
         let skip = tail_from - stats.start[tail_bucket];
         stats.tail_sum = above + within[skip..].iter().sum::<f64>();
         stats
@@ -361,7 +361,7 @@ impl OrderStatistics {
     /// The number of rank `r` (0-based), which must be one of the ranks asked for.
     fn nth(&self, r: usize) -> f64 {
         let b = self.bucket_of_rank(r);
-        self.gathered[usize::from(self.slot[b]) - 1][r - self.start[b]]
+        self.gathered[self.slot[b] as usize - 1][r - self.start[b]]
     }
 
     /// How many numbers exceed `s`, which must be one of the thresholds given.
@@ -372,7 +372,7 @@ impl OrderStatistics {
         }
         match self.bucket_of(s) {
             Some(b) => {
-                let within = &self.gathered[usize::from(self.slot[b]) - 1];
+                let within = &self.gathered[self.slot[b] as usize - 1];
                 total - self.start[b + 1] + within.len() - within.partition_point(|&v| v <= s)
             }
             None if s <= 0.0 || (s.to_bits() >> self.buckets.shift) < self.buckets.base => total,
