@@ -209,7 +209,7 @@ async fn risk_register_with_history(app: TestApp) {
     assert!(count(&|r| !r["threats"].as_array().unwrap().is_empty()) >= 30);
     assert!(count(&|r| !r["weaknesses"].as_array().unwrap().is_empty()) >= 15);
     assert_eq!(
-        count(&|r| r["current"]["matrix_levels"] == 4),
+        count(&|r| r["current"]["matrix_name"] == "4×4"),
         1,
         "one risk on the 4×4"
     );
@@ -271,7 +271,7 @@ async fn risk_register_with_history(app: TestApp) {
     // The history gives the leadership report a trend.
     let r = bulwark_app::risk::report::gather(
         &mut app.state.db.read().await.unwrap().h(),
-        app.clock.now(),
+        app.state.clock.now(),
         demo::ORGANISATION_NAME,
     )
     .await

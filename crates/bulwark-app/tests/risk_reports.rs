@@ -307,7 +307,7 @@ async fn leadership_report(app: TestApp) {
     // The summary: two risks not closed, one above appetite, an acceptance ending in 8 days.
     let r = bulwark_app::risk::report::gather(
         &mut app.state.db.read().await.unwrap().h(),
-        app.clock.now(),
+        app.state.clock.now(),
         "Acme",
     )
     .await
@@ -348,7 +348,7 @@ async fn leadership_report(app: TestApp) {
     app.clock.advance(85 * 86_400);
     let r = bulwark_app::risk::report::gather(
         &mut app.state.db.read().await.unwrap().h(),
-        app.clock.now(),
+        app.state.clock.now(),
         "Acme",
     )
     .await
@@ -358,7 +358,7 @@ async fn leadership_report(app: TestApp) {
         r.trend
             .events
             .iter()
-            .any(|e| e.risk == "R-001 Ransomware" && e.what == "Better: Very high → High"),
+            .any(|e| e.risk == "R-001 Ransomware" && e.what == "Better: from Very high to High"),
         "{:?}",
         r.trend.events
     );

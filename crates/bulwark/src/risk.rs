@@ -1,5 +1,6 @@
 //! `bulwark risk …`: the risk register from the command line.
 
+use bulwark_app::platform::http::error::AppError;
 use bulwark_app::platform::secrets::checked_path;
 use bulwark_app::risk::api::RisksQuery;
 use bulwark_app::risk::export::{self, Format};
@@ -58,8 +59,10 @@ async fn export(a: ExportArgs) -> anyhow::Result<()> {
         above_appetite: a.above_appetite.then_some(true),
         ..RisksQuery::default()
     };
-    let detail =
-        |e: bulwark_app::platform::http::error::AppError| anyhow::anyhow!("{}", e.detail());
+    let detail = |e: AppError| match e {
+        AppError::Internal(e) => e,
+        e => anyhow::anyhow!("{}", e.detail()),
+    };
     let filter = query.filter().map_err(detail)?;
     let app = open(&a.db).await?;
     let risks = register::list(&mut app.state.db.read().await?.h(), &filter).await?;

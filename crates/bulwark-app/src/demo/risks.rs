@@ -62,6 +62,7 @@ type DemoControl = (
     &'static [&'static str],
 );
 
+/// Each control comes after the controls it requires.
 const CONTROLS: [DemoControl; 12] = [
     (
         "C-001",
@@ -134,6 +135,16 @@ const CONTROLS: [DemoControl; 12] = [
         &[],
     ),
     (
+        "C-011",
+        "Asset and configuration management",
+        "detective",
+        "in_progress",
+        MARCUS,
+        25_000,
+        5_000,
+        &[],
+    ),
+    (
         "C-008",
         "Separate networks for depots, scanners and cameras",
         "preventive",
@@ -162,16 +173,6 @@ const CONTROLS: [DemoControl; 12] = [
         120_000,
         30_000,
         &["C-003"],
-    ),
-    (
-        "C-011",
-        "Asset and configuration management",
-        "detective",
-        "in_progress",
-        MARCUS,
-        25_000,
-        5_000,
-        &[],
     ),
     (
         "C-012",
@@ -1050,7 +1051,8 @@ async fn load_in(tx: &mut Tx, now: Timestamp, actor: &Actor) -> AppResult<()> {
             .into(),
         expires: (today + Days::new(ACCEPTED_FOR_DAYS)).to_string(),
     };
-    treatment::accept(tx, now, &approver(tx).await?, &id_of(ACCEPTED)?, &i).await?;
+    let priya = approver(tx).await?;
+    treatment::accept(tx, now, &priya, &id_of(ACCEPTED)?, &i).await?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::api::RisksQuery;
 use super::assessments::Assessment;
-use super::register::{self, Linked, Risk};
+use super::register::{self, Linked, Risk, RiskFilter};
 use crate::app::AppState;
 use crate::platform::files::{attachment, neutralise};
 use crate::platform::http::Routes;
@@ -357,9 +357,22 @@ pub struct ExportFormat {
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem)))]
 pub async fn export(State(app): State<AppState>, RawQuery(q): RawQuery) -> AppResult<Response> {
+    let (format, filter) = export_query(q.as_deref().unwrap_or_default())?;
+    let risks = register::list(&mut app.db.read().await?.h(), &filter).await?;
+    let body = file(format, &risks)?;
+    let today = app.clock.now().datetime().date_naive();
+    Ok(attachment(
+        format.content_type(),
+        &file_name(format, today),
+        body,
+    ))
+}
+
+/// The format (JSON when absent) and the list's filter, read from the export's query string.
+fn export_query(q: &str) -> AppResult<(Format, RiskFilter)> {
     let mut format = None;
     let mut rest = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in form_urlencoded::parse(q.unwrap_or_default().as_bytes()) {
+    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
         match k.as_ref() {
             "format" => format = Some(v.into_owned()),
             "cursor" | "limit" => {
@@ -379,12 +392,5 @@ pub async fn export(State(app): State<AppState>, RawQuery(q): RawQuery) -> AppRe
             .ok_or_else(|| AppError::field("format", "must be csv, xlsx or json"))?,
     };
     let filter = query::parse::<RisksQuery>(&rest.finish())?.filter()?;
-    let risks = register::list(&mut app.db.read().await?.h(), &filter).await?;
-    let body = file(format, &risks)?;
-    let today = app.clock.now().datetime().date_naive();
-    Ok(attachment(
-        format.content_type(),
-        &file_name(format, today),
-        body,
-    ))
+    Ok((format, filter))
 }

@@ -419,7 +419,7 @@ fn trend(now: Timestamp, risks: &[Risk], scores: &[ScoreRow]) -> Trend {
             date: date_of(&after.assessed_at).to_string(),
             risk: name(r),
             what: format!(
-                "{}: {} → {}",
+                "{}: from {} to {}",
                 if worse { "Worse" } else { "Better" },
                 before.level_name,
                 after.level_name
@@ -471,7 +471,7 @@ fn initiatives(live: &[&Risk], controls: &[Control]) -> Vec<Initiative> {
         })
         .collect();
     // Work under way first, then the plans; by code within each.
-    out.sort_by(|a, b| b.status.cmp(a.status).then(a.code.cmp(&b.code)));
+    out.sort_by(|a, b| a.status.cmp(b.status).then(a.code.cmp(&b.code)));
     out
 }
 
@@ -625,7 +625,7 @@ impl RiskReport {
                     ("Initiative", 2.4),
                     ("One-off", 0.9),
                     ("Yearly", 0.9),
-                    ("Risks it lowers: now → target", 4.0),
+                    ("Risks it lowers: level now, then target", 4.0),
                 ],
                 self.initiatives
                     .iter()
@@ -643,7 +643,7 @@ impl RiskReport {
                             } else {
                                 i.risks
                                     .iter()
-                                    .map(|a| format!("{}: {} → {}", a.risk, a.now, a.target))
+                                    .map(|a| format!("{}: {}, then {}", a.risk, a.now, a.target))
                                     .collect::<Vec<_>>()
                                     .join("\n")
                             },

@@ -3,8 +3,8 @@
 
 use axum::Extension;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
 use bulwark_core::cursor::Cursor;
 use bulwark_core::{Access, Area, Permission};
 use serde::Deserialize;
