@@ -185,3 +185,113 @@ async fn not_loaded_over_existing_accounts(app: TestApp) {
     assert_eq!(settings.mfa_required_roles, [Role::Administrator]);
 }
 both_backends!(not_loaded_over_existing_accounts);
+
+/// The demo's risk register: forty risks with history, controls, plans, appetite, an
+/// acceptance about to end, and the leadership report over them.
+async fn risk_register_with_history(app: TestApp) {
+    demo::load(&app.state).await.unwrap();
+    let api = app.api(&app.token_for(Role::SecurityOfficer).await);
+    let (_, all) = api.get("/api/v1/risks?limit=500").await;
+    let risks = all["items"].as_array().unwrap();
+    assert_eq!(risks.len(), 40);
+    let count = |f: &dyn Fn(&serde_json::Value) -> bool| risks.iter().filter(|r| f(r)).count();
+    assert_eq!(count(&|r| r["status"] == "closed"), 2);
+    assert!(
+        count(&|r| r["owner"]["email"].is_string()) == 40,
+        "every risk has an owner"
+    );
+    assert!(
+        count(&|r| r["inherent"].is_object()) == 40,
+        "every risk is scored"
+    );
+    assert!(count(&|r| r["target"].is_object()) >= 15);
+    assert!(count(&|r| !r["assets"].as_array().unwrap().is_empty()) >= 30);
+    assert!(count(&|r| !r["threats"].as_array().unwrap().is_empty()) >= 30);
+    assert!(count(&|r| !r["weaknesses"].as_array().unwrap().is_empty()) >= 15);
+    assert_eq!(
+        count(&|r| r["current"]["matrix_name"] == "4×4"),
+        1,
+        "one risk on the 4×4"
+    );
+    let mut categories: Vec<&str> = risks
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    categories.sort();
+    categories.dedup();
+    assert!(categories.len() >= 8, "{categories:?}");
+
+    // A handful above the appetite set for five categories.
+    let (_, appetite) = api.get("/api/v1/risk-appetite").await;
+    assert_eq!(appetite.as_array().unwrap().len(), 5);
+    let above = count(&|r| r["above_appetite"] == true && r["status"] != "closed");
+    assert!((4..=8).contains(&above), "{above} above appetite");
+
+    // One acceptance, by the security officer, ending two weeks after the demo's now.
+    let accepted: Vec<&serde_json::Value> =
+        risks.iter().filter(|r| r["status"] == "accepted").collect();
+    assert_eq!(accepted.len(), 1);
+    let a = &accepted[0];
+    assert_eq!(a["code"], demo::risks::ACCEPTED);
+    assert_eq!(a["acceptance"]["expires"], "2026-03-16");
+    assert_eq!(a["acceptance"]["approver"], "priya.raman@northwind.example");
+    assert_eq!(a["acceptance"]["approver_role"], "security_officer");
+    assert_ne!(a["owner"]["email"], "priya.raman@northwind.example");
+
+    // Twelve controls, some planned with costs, some needing another first; overdue actions.
+    let (_, controls) = api.get("/api/v1/controls").await;
+    let controls = controls.as_array().unwrap();
+    assert_eq!(controls.len(), 12);
+    assert!(
+        controls
+            .iter()
+            .filter(|c| c["status"] == "planned" && c["one_off_cost"].as_i64() > Some(0))
+            .count()
+            >= 3
+    );
+    assert!(
+        controls
+            .iter()
+            .any(|c| !c["requires"].as_array().unwrap().is_empty())
+    );
+    assert!(controls.iter().any(|c| c["status"] == "implemented"));
+    let overdue = count(&|r| {
+        r["next_action_due"]
+            .as_str()
+            .is_some_and(|d| d < "2026-03-02")
+    });
+    assert!(overdue >= 3, "{overdue} risks with overdue actions");
+
+    // The quantified demo's hook names existing risks.
+    let ids = demo::risks::to_quantify(&mut app.state.db.read().await.unwrap().h())
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), demo::risks::QUANTIFIED.len());
+
+    // The history gives the leadership report a trend.
+    let r = bulwark_app::risk::report::gather(
+        &mut app.state.db.read().await.unwrap().h(),
+        app.state.clock.now(),
+        demo::ORGANISATION_NAME,
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.trend.opened, r.trend.closed), (5, 2), "{:?}", r.trend);
+    assert!(r.trend.worse >= 3 && r.trend.better >= 1, "{:?}", r.trend);
+    assert_eq!(r.top.len(), 10);
+    assert!(r.top[0].above_appetite, "{:?}", r.top[0]);
+    assert!(r.initiatives.len() >= 5);
+    assert!(r.summary.contains("R-011"), "{}", r.summary);
+    let leader = app.api(&app.token_for(Role::Leadership).await);
+    let res = leader
+        .client
+        .get(format!("{}/api/v1/reports/risk.pdf", app.url))
+        .bearer_auth(&leader.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let pdf = res.bytes().await.unwrap();
+    assert!(String::from_utf8_lossy(&pdf).contains("(Risk report: Northwind Logistics) Tj"));
+}
+both_backends!(risk_register_with_history);

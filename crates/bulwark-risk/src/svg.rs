@@ -18,7 +18,7 @@ pub(crate) fn escape(s: &str) -> String {
 }
 
 /// Black or white, whichever reads better on the `#rrggbb` background `colour`.
-pub(crate) fn ink_on(colour: &str) -> &'static str {
+pub fn ink_on(colour: &str) -> &'static str {
     let channel = |i: usize| {
         colour
             .get(i..i + 2)

@@ -244,3 +244,100 @@ fn people_and_accounts_imports_and_findings() {
         "{table}"
     );
 }
+
+#[test]
+fn risk_export_writes_the_register_in_each_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // An empty register is a header, or an empty array.
+    let o = bulwark(
+        &data,
+        &[
+            "risk",
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            &out("empty.csv"),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("wrote 0 risk(s)"));
+    let csv = std::fs::read_to_string(out("empty.csv")).unwrap();
+    assert!(csv.starts_with("code,title,category,owner,"), "{csv}");
+    assert_eq!(csv.lines().count(), 1);
+
+    // The demo organisation's forty risks, loaded through the library.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let config = bulwark_app::platform::config::Config {
+            data_dir: data.clone(),
+            ..Default::default()
+        };
+        let app = bulwark_app::App::open(
+            config,
+            std::sync::Arc::new(bulwark_app::platform::clock::SystemClock),
+        )
+        .await
+        .unwrap();
+        bulwark_app::demo::load(&app.state).await.unwrap();
+        app.state.db.close().await;
+    });
+    let o = bulwark(
+        &data,
+        &[
+            "risk",
+            "export",
+            "--format",
+            "json",
+            "--out",
+            &out("all.json"),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(out("all.json")).unwrap()).unwrap();
+    assert_eq!(rows.len(), 40);
+    assert_eq!(rows[0]["code"], "R-001");
+    let o = bulwark(
+        &data,
+        &[
+            "risk",
+            "export",
+            "--format",
+            "xlsx",
+            "--out",
+            &out("above.xlsx"),
+            "--above-appetite",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("wrote 6 risk(s)"),
+        "{}",
+        text(&o)
+    );
+    assert!(std::fs::read(out("above.xlsx")).unwrap().starts_with(b"PK"));
+
+    // Wrong values are named; nothing is written.
+    for (args, says) in [
+        (&["--format", "pdf"][..], "--format"),
+        (&["--format", "csv", "--status", "bogus"][..], "status"),
+    ] {
+        let mut all = vec!["risk", "export", "--out", "x.csv"];
+        all.extend(args);
+        let o = bulwark(&data, &all);
+        assert!(!o.status.success(), "{}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(says),
+            "{}",
+            text(&o)
+        );
+    }
+    let o = bulwark(
+        &data,
+        &["risk", "export", "--format", "csv", "--out", "../x.csv"],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+}

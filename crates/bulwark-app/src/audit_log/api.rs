@@ -1,14 +1,15 @@
 //! The audit trail API: browse, export, verify.
 
 use axum::extract::State;
-use axum::http::{Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
+use axum::response::Response;
 use bulwark_core::audit::AuditEntry;
 use bulwark_core::{Access, Permission};
 use serde::Deserialize;
 
 use super::store::{self, Filter, Verification};
 use crate::app::AppState;
+use crate::platform::files::attachment;
 use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::http::page::{Page, limit, page};
@@ -117,28 +118,16 @@ pub async fn export(
     }
     rows.reverse();
     match format.as_str() {
-        "json" => Ok((
-            [
-                (header::CONTENT_TYPE, "application/json"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"audit-trail.json\"",
-                ),
-            ],
+        "json" => Ok(attachment(
+            "application/json",
+            "audit-trail.json",
             serde_json::to_string_pretty(&rows).map_err(anyhow::Error::from)?,
-        )
-            .into_response()),
-        "csv" => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"audit-trail.csv\"",
-                ),
-            ],
+        )),
+        "csv" => Ok(attachment(
+            "text/csv; charset=utf-8",
+            "audit-trail.csv",
             to_csv(&rows),
-        )
-            .into_response()),
+        )),
         _ => Err(AppError::field("format", "must be csv or json")),
     }
 }
@@ -177,11 +166,7 @@ pub fn to_csv(rows: &[AuditEntry]) -> String {
 
 /// One CSV cell: quoted when needed, formula injection neutralised.
 pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let s = crate::platform::files::neutralise(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -3,13 +3,15 @@
 //! Northwind Logistics is a freight forwarder. [`PEOPLE`] is its roster of Bulwark accounts;
 //! its HR file ([`people`]) adds the rest of its 150 staff, its inventory ([`inventory`]) has
 //! over 200 assets with their dependencies, and six of its systems carry accounts ([`identity`])
-//! with the problems an auditor would find. Everything goes through the same importers and
-//! checks as real data. Later areas hang their demo records off the same people by email.
+//! with the problems an auditor would find, and its risk register ([`risks`]) has forty risks
+//! with controls, plans, appetite and an acceptance about to end. Everything goes through the
+//! same importers, store functions and checks as real data. Later areas hang their demo records off the same people by email.
 
 mod identity;
 mod inventory;
 pub mod people;
 mod reviews;
+pub mod risks;
 
 use bulwark_core::Role;
 use bulwark_core::validate::Email;
@@ -313,6 +315,7 @@ pub async fn load(app: &AppState) -> anyhow::Result<()> {
     tx.commit().await?;
     identity::load(&app.db, now, &actor, &settings, &staff).await?;
     reviews::load(&app.db, now, &actor, &app.config.public_url).await?;
+    risks::load(&app.db, now, &actor).await?;
     tracing::info!(
         accounts = PEOPLE.len(),
         people = staff.len(),

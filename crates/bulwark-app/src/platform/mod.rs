@@ -4,6 +4,7 @@ pub mod batches;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod files;
 pub mod http;
 pub mod ids;
 pub mod jobs;

@@ -69,9 +69,11 @@ pub mod api;
 pub mod appetite;
 pub mod assessments;
 pub mod controls;
+pub mod export;
 pub mod matrices;
 pub mod pages;
 pub mod register;
+pub mod report;
 pub mod threats;
 pub mod treatment;
 

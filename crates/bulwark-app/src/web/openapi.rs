@@ -150,6 +150,8 @@ paged with an opaque `cursor`: pass `next_cursor` from one page to get the next.
         crate::risk::api::set_appetite,
         crate::risk::api::remove_appetite,
         crate::risk::api::heatmap,
+        crate::risk::export::export,
+        crate::risk::report::risk_pdf,
     ),
     components(schemas(
         crate::platform::http::error::Problem,
@@ -167,6 +169,7 @@ paged with an opaque `cursor`: pass `next_cursor` from one page to get the next.
         (name = "identity", description = "People (from the HR file or by hand), the accounts they hold on each system (CSV, LDAP, SCIM), identity findings, exemptions and segregation-of-duties rules."),
         (name = "access reviews", description = "Access-review campaigns: the frozen population, reviewers' decisions, progress, revocation tasks and the evidence pack."),
         (name = "risk", description = "The risk register: risks linked to assets, threats and controls; inherent, current and target scores on configurable matrices; action plans, acceptances that expire, appetite per category; matrices, the threat catalogue and controls."),
+        (name = "reports", description = "Reports for leadership in plain language: the risk report as PDF."),
     ),
     security(("bearer" = [])),
     modifiers(&Conventions),

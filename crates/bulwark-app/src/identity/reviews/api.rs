@@ -3,8 +3,8 @@
 
 use axum::Extension;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
 use bulwark_core::cursor::Cursor;
 use bulwark_core::{Access, Area, Permission};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use super::store::{self, ItemFilter, TaskFilter};
 use super::{ACTIVE, CLOSED, Campaign, ReviewItem, ReviewTask, TASK_STATUSES, evidence, tasks};
 use crate::access::Identity;
 use crate::app::AppState;
+use crate::platform::files::attachment;
 use crate::platform::http::Routes;
 use crate::platform::http::error::{AppError, AppResult, Problem};
 use crate::platform::http::json::Json;
@@ -294,20 +295,6 @@ pub async fn get_progress(
     )))
 }
 
-fn download(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// The evidence as CSV: every item, its snapshot, each stage's decision, outcome and task.
 /// Cells that a spreadsheet would run as a formula start with `'`.
 #[utoipa::path(get, path = "/api/v1/access-reviews/{id}/evidence.csv", tag = "access reviews", params(("id" = String, Path)),
@@ -318,9 +305,9 @@ pub async fn evidence_csv(
 ) -> AppResult<Response> {
     let (c, items, tasks) = campaign_data(&app, &cid).await?;
     let body = evidence::csv(&c, &items, &tasks)?;
-    Ok(download(
+    Ok(attachment(
         "text/csv; charset=utf-8",
-        format!("access-review-{}.csv", c.id),
+        &format!("access-review-{}.csv", c.id),
         body,
     ))
 }
@@ -335,9 +322,9 @@ pub async fn evidence_pdf(
 ) -> AppResult<Response> {
     let (c, items, tasks) = campaign_data(&app, &cid).await?;
     let body = evidence::pdf(&c, &items, &tasks, app.clock.now());
-    Ok(download(
+    Ok(attachment(
         "application/pdf",
-        format!("access-review-{}.pdf", c.id),
+        &format!("access-review-{}.pdf", c.id),
         body,
     ))
 }

@@ -7,19 +7,10 @@ use bulwark_core::Timestamp;
 
 use super::progress::progress;
 use super::{Campaign, ReviewItem, ReviewTask, STRATEGIES};
+use crate::platform::files::neutralise;
 use crate::platform::http::error::AppError;
 use crate::platform::pdf::Report;
 use crate::web::when;
-
-/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, carriage return at
-/// the start) gets a leading `'`, so it is shown as text.
-pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    }
-}
 
 fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
@@ -207,26 +198,4 @@ pub fn pdf(c: &Campaign, items: &[ReviewItem], tasks: &[ReviewTask], now: Timest
         rows,
     );
     r.render()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralise;
-
-    #[test]
-    fn formulas_are_neutralised() {
-        for (cell, want) in [
-            ("=SUM(A1)", "'=SUM(A1)"),
-            ("+1", "'+1"),
-            ("-2", "'-2"),
-            ("@cmd", "'@cmd"),
-            ("\tx", "'\tx"),
-            ("\rx", "'\rx"),
-            ("alice", "alice"),
-            ("a=b", "a=b"),
-            ("", ""),
-        ] {
-            assert_eq!(neutralise(cell), want);
-        }
-    }
 }

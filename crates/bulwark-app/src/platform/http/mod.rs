@@ -36,6 +36,8 @@ pub fn routes() -> Routes {
         .merge(crate::inventory::pages::routes())
         .merge(crate::risk::api::routes())
         .merge(crate::risk::pages::routes())
+        .merge(crate::risk::export::routes())
+        .merge(crate::risk::report::routes())
         .merge(crate::identity::api::routes())
         .merge(crate::identity::pages::routes())
         .merge(crate::identity::reviews::api::routes())

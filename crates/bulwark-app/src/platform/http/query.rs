@@ -15,23 +15,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let q = parts.uri.query().unwrap_or("");
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
-        serde_path_to_error::deserialize(de)
-            .map(Query)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let msg = e.into_inner().to_string();
-                let field = if path == "." {
-                    msg.split('`').nth(1).unwrap_or("query").to_string()
-                } else {
-                    path
-                };
-                AppError::field(&field, msg)
-            })
+        parse(parts.uri.query().unwrap_or("")).map(Query)
     }
 }
 
-fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
-    form_urlencoded::parse(q.as_bytes())
+/// A query string read into `T`, refused as [`Query`] refuses it.
+pub fn parse<T: DeserializeOwned>(q: &str) -> Result<T, AppError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let field = if path == "." {
+            msg.split('`').nth(1).unwrap_or("query").to_string()
+        } else {
+            path
+        };
+        AppError::field(&field, msg)
+    })
 }
