@@ -67,6 +67,9 @@ enum Command {
     /// Identity findings.
     #[command(subcommand)]
     Identity(crate::identity::IdentityCmd),
+    /// Quantitative risk: run a model file (no database needed).
+    #[command(subcommand)]
+    Risk(crate::risk::RiskCmd),
 }
 
 #[derive(Debug, Args)]
@@ -287,6 +290,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(c) => crate::import::run(c).await,
         Command::Identity(c) => crate::identity::run(c).await,
+        Command::Risk(c) => crate::risk::run(c),
     }
 }
 

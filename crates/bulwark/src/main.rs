@@ -3,6 +3,7 @@
 mod cli;
 mod identity;
 mod import;
+mod risk;
 
 use clap::Parser;
 

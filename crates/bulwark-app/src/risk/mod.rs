@@ -8,6 +8,7 @@
 //! `appetite.rs`; `api.rs` and `pages.rs` are the interfaces.
 
 pub mod catalogue;
+pub mod quant;
 
 /// A closed set of values stored as text: `(value, label)` pairs.
 pub type Choices = &'static [(&'static str, &'static str)];

@@ -38,6 +38,8 @@ pub fn routes() -> Routes {
         .merge(crate::identity::pages::routes())
         .merge(crate::identity::reviews::api::routes())
         .merge(crate::identity::reviews::pages::routes())
+        .merge(crate::risk::quant::api::routes())
+        .merge(crate::risk::quant::pages::routes())
         .merge(openapi_routes())
 }
 
