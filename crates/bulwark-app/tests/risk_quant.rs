@@ -20,7 +20,14 @@ async fn risk(api: &Api, title: &str) -> String {
     r["id"].as_str().unwrap().to_string()
 }
 
-async fn control(api: &Api, name: &str, status: &str, one_off: i64, yearly: i64, requires: &[&str]) -> String {
+async fn control(
+    api: &Api,
+    name: &str,
+    status: &str,
+    one_off: i64,
+    yearly: i64,
+    requires: &[&str],
+) -> String {
     let (s, c) = api
         .post(
             "/api/v1/controls",
@@ -60,7 +67,10 @@ async fn simulate(app: &TestApp, api: &Api, body: Value) -> Value {
     assert_eq!(run["status"], "queued");
     app.run_jobs().await;
     let (s, run) = api
-        .get(&format!("/api/v1/risk-simulations/{}", run["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/risk-simulations/{}",
+            run["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(s, 200);
     run
@@ -106,7 +116,10 @@ async fn estimates_are_checked_field_by_field_and_audited(app: TestApp) {
 
     let q = quantify(&api, &r, ransomware()).await;
     assert_eq!(q["risk_id"], r.as_str());
-    assert!((q["mean_annual_loss"].as_f64().unwrap() - 37_500.0).abs() < 1e-6, "{q}");
+    assert!(
+        (q["mean_annual_loss"].as_f64().unwrap() - 37_500.0).abs() < 1e-6,
+        "{q}"
+    );
     assert_eq!(q["model"]["vulnerability"], json!({"constant": 0.3}));
     let (s, got) = api.get(&path).await;
     assert_eq!((s, &got), (200, &q));
@@ -134,23 +147,50 @@ async fn estimates_are_checked_field_by_field_and_audited(app: TestApp) {
         "secondary.probability",
         "secondary.loss.mode",
     ] {
-        assert!(f.iter().any(|x| x.starts_with(want)), "{want} not named: {p}");
+        assert!(
+            f.iter().any(|x| x.starts_with(want)),
+            "{want} not named: {p}"
+        );
     }
     assert!(p["detail"].as_str().unwrap().contains("tef.min"), "{p}");
 
     // Shapes: both frequencies, none, a missing loss, a half PERT, mixed kinds, unknown fields,
     // wrong types (how NaN or "many" arrive in JSON).
     for (body, field) in [
-        (json!({"lef": {"constant": 1}, "tef": {"constant": 1}, "vulnerability": {"constant": 0.5}, "primary_loss": {"constant": 1}}), "lef"),
+        (
+            json!({"lef": {"constant": 1}, "tef": {"constant": 1}, "vulnerability": {"constant": 0.5}, "primary_loss": {"constant": 1}}),
+            "lef",
+        ),
         (json!({"primary_loss": {"constant": 1}}), "lef"),
         (json!({"lef": {"constant": 1}}), "primary_loss"),
-        (json!({"lef": {"min": 1, "max": 3}, "primary_loss": {"constant": 1}}), "lef.mode"),
-        (json!({"lef": {"constant": 1, "low": 1}, "primary_loss": {"constant": 1}}), "lef"),
-        (json!({"lef": {"constant": -1}, "primary_loss": {"constant": 1}}), "lef"),
-        (json!({"tef": {"constant": 1}, "primary_loss": {"constant": 1}}), "vulnerability"),
-        (json!({"lef": {"constant": 1}, "primary_loss": {"constant": 1}, "colour": "red"}), "colour"),
-        (json!({"lef": {"constant": "NaN"}, "primary_loss": {"constant": 1}}), "lef.constant"),
-        (json!({"lef": {"constant": 1}, "primary_loss": {"constant": 1, "median": 3}}), "primary_loss"),
+        (
+            json!({"lef": {"min": 1, "max": 3}, "primary_loss": {"constant": 1}}),
+            "lef.mode",
+        ),
+        (
+            json!({"lef": {"constant": 1, "low": 1}, "primary_loss": {"constant": 1}}),
+            "lef",
+        ),
+        (
+            json!({"lef": {"constant": -1}, "primary_loss": {"constant": 1}}),
+            "lef",
+        ),
+        (
+            json!({"tef": {"constant": 1}, "primary_loss": {"constant": 1}}),
+            "vulnerability",
+        ),
+        (
+            json!({"lef": {"constant": 1}, "primary_loss": {"constant": 1}, "colour": "red"}),
+            "colour",
+        ),
+        (
+            json!({"lef": {"constant": "NaN"}, "primary_loss": {"constant": 1}}),
+            "lef.constant",
+        ),
+        (
+            json!({"lef": {"constant": 1}, "primary_loss": {"constant": 1, "median": 3}}),
+            "primary_loss",
+        ),
     ] {
         let (s, p) = put(body.clone()).await;
         assert_eq!(s, 422, "{body}: {p}");
@@ -173,7 +213,12 @@ async fn estimates_are_checked_field_by_field_and_audited(app: TestApp) {
     assert_eq!(s, 404);
 
     // Changed, then removed; each audited.
-    quantify(&api, &r, json!({"lef": {"low": 0.5, "high": 4}, "primary_loss": {"constant": 20000}})).await;
+    quantify(
+        &api,
+        &r,
+        json!({"lef": {"low": 0.5, "high": 4}, "primary_loss": {"constant": 20000}}),
+    )
+    .await;
     assert_eq!(api.delete(&path).await.0, 204);
     assert_eq!(api.get(&path).await.0, 404);
     assert_eq!(api.delete(&path).await.0, 404);
@@ -188,7 +233,13 @@ async fn control_effects_link_and_are_checked(app: TestApp) {
     let api = app.api(&app.token_for(Role::ItManager).await);
     let r = risk(&api, "Phishing").await;
     let mfa = control(&api, "MFA", "planned", 6000, 8000, &[]).await;
-    let (s, e) = effect(&api, &r, &mfa, json!({"tef": 1.5, "loss": -0.1, "lef": 0.2})).await;
+    let (s, e) = effect(
+        &api,
+        &r,
+        &mfa,
+        json!({"tef": 1.5, "loss": -0.1, "lef": 0.2}),
+    )
+    .await;
     assert_eq!(s, 422, "{e}");
     assert_eq!(fields(&e), ["tef", "loss"]);
     let (s, _) = effect(&api, &r, "0190f000-0000-7000-8000-000000000000", json!({})).await;
@@ -196,11 +247,17 @@ async fn control_effects_link_and_are_checked(app: TestApp) {
 
     let (s, e) = effect(&api, &r, &mfa, json!({"vulnerability": 0.7})).await;
     assert_eq!(s, 200, "{e}");
-    assert_eq!(e["effect"], json!({"tef": 0.0, "vulnerability": 0.7, "lef": 0.0, "loss": 0.0}));
+    assert_eq!(
+        e["effect"],
+        json!({"tef": 0.0, "vulnerability": 0.7, "lef": 0.0, "loss": 0.0})
+    );
     assert_eq!(e["control_status"], "planned");
     // Setting it linked them.
     let (_, risk_now) = api.get(&format!("/api/v1/risks/{r}")).await;
-    assert!(risk_now["controls"].to_string().contains(&mfa), "{risk_now}");
+    assert!(
+        risk_now["controls"].to_string().contains(&mfa),
+        "{risk_now}"
+    );
     let (s, e2) = effect(&api, &r, &mfa, json!({"vulnerability": 0.5, "loss": 0.1})).await;
     assert_eq!(s, 200);
     assert_eq!(e2["effect"]["loss"], 0.1);
@@ -209,8 +266,16 @@ async fn control_effects_link_and_are_checked(app: TestApp) {
         .await;
     assert_eq!((s, &got), (200, &e2));
     let a = actions(&api, &r).await;
-    assert_eq!(a.iter().filter(|x| *x == "risk.control.effect").count(), 2, "{a:?}");
-    assert_eq!(a.iter().filter(|x| *x == "risk.control.link").count(), 1, "{a:?}");
+    assert_eq!(
+        a.iter().filter(|x| *x == "risk.control.effect").count(),
+        2,
+        "{a:?}"
+    );
+    assert_eq!(
+        a.iter().filter(|x| *x == "risk.control.link").count(),
+        1,
+        "{a:?}"
+    );
 }
 both_backends!(control_effects_link_and_are_checked);
 
@@ -219,7 +284,12 @@ async fn a_risk_runs_through_the_job_runner(app: TestApp) {
     let r = risk(&api, "Ransomware").await;
     quantify(&api, &r, ransomware()).await;
 
-    let run = simulate(&app, &api, json!({"scope": "risk", "risk_id": r, "trials": 20000, "seed": 7})).await;
+    let run = simulate(
+        &app,
+        &api,
+        json!({"scope": "risk", "risk_id": r, "trials": 20000, "seed": 7}),
+    )
+    .await;
     assert_eq!(run["status"], "done", "{run}");
     assert_eq!(run["trials"], 20000);
     assert_eq!(run["done"], 20000);
@@ -234,13 +304,23 @@ async fn a_risk_runs_through_the_job_runner(app: TestApp) {
     assert_eq!(s["analytic_mean"], 37_500.0);
     let mean = s["result"]["mean"].as_f64().unwrap();
     let sd = s["result"]["stddev"].as_f64().unwrap();
-    assert!((mean - 37_500.0).abs() < 4.0 * sd / 20000f64.sqrt(), "{mean} ± {sd}");
+    assert!(
+        (mean - 37_500.0).abs() < 4.0 * sd / 20000f64.sqrt(),
+        "{mean} ± {sd}"
+    );
     assert!(run["result"]["portfolio"].is_null());
 
     // The same seed gives the same numbers; the list shows both without reports.
-    let again = simulate(&app, &api, json!({"scope": "risk", "risk_id": r, "trials": 20000, "seed": 7})).await;
+    let again = simulate(
+        &app,
+        &api,
+        json!({"scope": "risk", "risk_id": r, "trials": 20000, "seed": 7}),
+    )
+    .await;
     assert_eq!(again["result"], run["result"]);
-    let (s, list) = api.get(&format!("/api/v1/risk-simulations?risk_id={r}")).await;
+    let (s, list) = api
+        .get(&format!("/api/v1/risk-simulations?risk_id={r}"))
+        .await;
     assert_eq!(s, 200);
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -249,13 +329,19 @@ async fn a_risk_runs_through_the_job_runner(app: TestApp) {
     let (s, page) = api.get("/api/v1/risk-simulations?limit=1").await;
     assert_eq!(s, 200);
     let (_, next) = api
-        .get(&format!("/api/v1/risk-simulations?limit=1&cursor={}", page["next_cursor"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/risk-simulations?limit=1&cursor={}",
+            page["next_cursor"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(next["items"][0]["id"], run["id"]);
 
     // Asked for and finished, on the audit trail.
     let id = run["id"].as_str().unwrap();
-    assert_eq!(actions(&api, id).await, ["risk.simulation.finish", "risk.simulation.request"]);
+    assert_eq!(
+        actions(&api, id).await,
+        ["risk.simulation.finish", "risk.simulation.request"]
+    );
 }
 both_backends!(a_risk_runs_through_the_job_runner);
 
@@ -290,7 +376,12 @@ async fn portfolio_and_what_to_fund(app: TestApp) {
     quantify(&api, &fraud, json!({"lef": {"min": 0.2, "mode": 1, "max": 3}, "primary_loss": {"low": 5000, "high": 150000}})).await;
     quantify(&api, &laptops, json!({"lef": {"constant": 4}, "primary_loss": {"min": 1500, "mode": 2500, "max": 6000},
         "secondary": {"probability": {"min": 0, "mode": 0.02, "max": 0.1}, "loss": {"low": 5000, "high": 200000}}})).await;
-    quantify(&api, &old, json!({"lef": {"constant": 50}, "primary_loss": {"constant": 1000000}})).await;
+    quantify(
+        &api,
+        &old,
+        json!({"lef": {"constant": 50}, "primary_loss": {"constant": 1000000}}),
+    )
+    .await;
     set_status(&app, &old, "closed").await;
 
     let run = simulate(&app, &api, json!({"scope": "portfolio", "trials": 20000})).await;
@@ -300,15 +391,24 @@ async fn portfolio_and_what_to_fund(app: TestApp) {
     assert_eq!(scenarios.len(), 3, "the closed risk is left out");
     assert!(!run["model"].to_string().contains(&old));
     // Summed year by year: the portfolio's mean is the sum of the means (to rounding).
-    let sum: f64 = scenarios.iter().map(|s| s["result"]["mean"].as_f64().unwrap()).sum();
+    let sum: f64 = scenarios
+        .iter()
+        .map(|s| s["result"]["mean"].as_f64().unwrap())
+        .sum();
     let p = &result["portfolio"]["result"];
     let mean = p["mean"].as_f64().unwrap();
     assert!((mean - sum).abs() <= 1e-9 * sum, "{mean} vs {sum}");
     // ... while its bad year is less than the sum of the bad years.
-    let p99: f64 = scenarios.iter().map(|s| s["result"]["p99"].as_f64().unwrap()).sum();
+    let p99: f64 = scenarios
+        .iter()
+        .map(|s| s["result"]["p99"].as_f64().unwrap())
+        .sum();
     assert!(p["p99"].as_f64().unwrap() < p99);
     // Checked against the tolerance, whose losses are reported as thresholds.
-    assert!(result["portfolio"]["tolerance"]["within"].is_boolean(), "{result}");
+    assert!(
+        result["portfolio"]["tolerance"]["within"].is_boolean(),
+        "{result}"
+    );
     assert_eq!(p["exceedance"].as_array().unwrap().len(), 2);
     assert_eq!(done_trials(&run), 3 * 20000);
 
@@ -328,11 +428,19 @@ async fn portfolio_and_what_to_fund(app: TestApp) {
         assert_eq!(effect(&api, r, c, e).await.0, 200);
     }
     let (s, p) = api
-        .post("/api/v1/risk-simulations", json!({"scope": "portfolio", "budget": 1000}))
+        .post(
+            "/api/v1/risk-simulations",
+            json!({"scope": "portfolio", "budget": 1000}),
+        )
         .await;
     assert_eq!(s, 422);
     assert_eq!(fields(&p), ["budget"]);
-    let run = simulate(&app, &api, json!({"scope": "investment", "trials": 20000, "budget": 40000})).await;
+    let run = simulate(
+        &app,
+        &api,
+        json!({"scope": "investment", "trials": 20000, "budget": 40000}),
+    )
+    .await;
     assert_eq!(run["status"], "done", "{run}");
     let result = &run["result"];
     let controls = result["controls"].as_array().unwrap();
@@ -341,7 +449,10 @@ async fn portfolio_and_what_to_fund(app: TestApp) {
     for c in [&mfa, &edr, &soc] {
         assert!(ids.contains(&c.as_str()));
     }
-    assert!(!ids.contains(&av.as_str()), "implemented controls are not investments");
+    assert!(
+        !ids.contains(&av.as_str()),
+        "implemented controls are not investments"
+    );
     for c in controls {
         let rosi = c["rosi"].as_f64().unwrap();
         let cost = c["annual_cost"].as_f64().unwrap();
@@ -354,11 +465,27 @@ async fn portfolio_and_what_to_fund(app: TestApp) {
     // The plan fits the budget and funds a requirement before what needs it.
     let plan = &result["funding"];
     assert!(plan["annual_cost"].as_f64().unwrap() <= 40000.0, "{plan}");
-    let steps: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let steps: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert!(steps.contains(&mfa.as_str()), "{plan}");
-    assert!(!steps.contains(&soc.as_str()), "60,000 a year does not fit: {plan}");
-    assert!(plan["summary"].as_str().unwrap().contains("40,000 EUR"), "{plan}");
-    assert_eq!(run["notes"], json!(["1 effect of planned controls on risks that are closed or not quantified is not counted."]));
+    assert!(
+        !steps.contains(&soc.as_str()),
+        "60,000 a year does not fit: {plan}"
+    );
+    assert!(
+        plan["summary"].as_str().unwrap().contains("40,000 EUR"),
+        "{plan}"
+    );
+    assert_eq!(
+        run["notes"],
+        json!([
+            "1 effect of planned controls on risks that are closed or not quantified is not counted."
+        ])
+    );
     assert_eq!(run["model"]["budget"], 40000);
 }
 both_backends!(portfolio_and_what_to_fund);
@@ -371,7 +498,9 @@ async fn trial_limits_requests_and_cancellation(app: TestApp) {
     let admin = app.api(&app.token_for(Role::Administrator).await);
     let api = app.api(&app.token_for(Role::SecurityOfficer).await);
     // Nothing to simulate yet.
-    let (s, p) = api.post("/api/v1/risk-simulations", json!({"scope": "portfolio"})).await;
+    let (s, p) = api
+        .post("/api/v1/risk-simulations", json!({"scope": "portfolio"}))
+        .await;
     assert_eq!(s, 422);
     assert_eq!(fields(&p), ["scope"]);
     let r = risk(&api, "Ransomware").await;
@@ -381,27 +510,48 @@ async fn trial_limits_requests_and_cancellation(app: TestApp) {
         (json!({"scope": "everything"}), vec!["scope"]),
         (json!({"scope": "risk"}), vec!["risk_id"]),
         (json!({"scope": "portfolio", "risk_id": r}), vec!["risk_id"]),
-        (json!({"scope": "risk", "risk_id": "0190f000-0000-7000-8000-000000000000"}), vec!["risk_id"]),
+        (
+            json!({"scope": "risk", "risk_id": "0190f000-0000-7000-8000-000000000000"}),
+            vec!["risk_id"],
+        ),
         (json!({"scope": "portfolio", "trials": 999}), vec!["trials"]),
-        (json!({"scope": "portfolio", "trials": 1_000_001}), vec!["trials"]),
-        (json!({"scope": "investment", "budget": -1, "seed": u64::MAX}), vec!["seed", "budget"]),
+        (
+            json!({"scope": "portfolio", "trials": 1_000_001}),
+            vec!["trials"],
+        ),
+        (
+            json!({"scope": "investment", "budget": -1, "seed": u64::MAX}),
+            vec!["seed", "budget"],
+        ),
     ] {
         let (s, p) = api.post("/api/v1/risk-simulations", body.clone()).await;
         assert_eq!(s, 422, "{body}: {p}");
         assert_eq!(fields(&p), want, "{body}: {p}");
     }
-    let (s, _) = api.post("/api/v1/risk-simulations", json!({"risk_id": r})).await;
+    let (s, _) = api
+        .post("/api/v1/risk-simulations", json!({"risk_id": r}))
+        .await;
     assert_eq!(s, 422, "scope is required");
 
     // The limit is a setting.
-    let (s, b) = admin.patch("/api/v1/settings", json!({"risk_max_trials": 5000})).await;
+    let (s, b) = admin
+        .patch("/api/v1/settings", json!({"risk_max_trials": 5000}))
+        .await;
     assert_eq!(s, 422, "the default (100,000) would exceed it: {b}");
     assert_eq!(fields(&b), ["risk_default_trials"]);
     let (s, b) = admin
-        .patch("/api/v1/settings", json!({"risk_max_trials": 5000, "risk_default_trials": 2000}))
+        .patch(
+            "/api/v1/settings",
+            json!({"risk_max_trials": 5000, "risk_default_trials": 2000}),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
-    let (s, p) = api.post("/api/v1/risk-simulations", json!({"scope": "portfolio", "trials": 5001})).await;
+    let (s, p) = api
+        .post(
+            "/api/v1/risk-simulations",
+            json!({"scope": "portfolio", "trials": 5001}),
+        )
+        .await;
     assert_eq!(s, 422);
     assert!(p["detail"].as_str().unwrap().contains("5000"), "{p}");
     let run = simulate(&app, &api, json!({"scope": "portfolio"})).await;
@@ -409,25 +559,44 @@ async fn trial_limits_requests_and_cancellation(app: TestApp) {
     assert_eq!(run["status"], "done");
 
     // Cancelled while queued: the job then does nothing.
-    let (s, q) = api.post("/api/v1/risk-simulations", json!({"scope": "portfolio"})).await;
+    let (s, q) = api
+        .post("/api/v1/risk-simulations", json!({"scope": "portfolio"}))
+        .await;
     assert_eq!(s, 202);
     let id = q["id"].as_str().unwrap().to_string();
-    let (s, c) = api.post(&format!("/api/v1/risk-simulations/{id}/cancel"), json!({})).await;
+    let (s, c) = api
+        .post(&format!("/api/v1/risk-simulations/{id}/cancel"), json!({}))
+        .await;
     assert_eq!(s, 200, "{c}");
     assert_eq!(c["status"], "cancelled");
     app.run_jobs().await;
     let (_, after) = api.get(&format!("/api/v1/risk-simulations/{id}")).await;
     assert_eq!(after["status"], "cancelled");
     assert!(after["result"].is_null());
-    let (s, _) = api.post(&format!("/api/v1/risk-simulations/{id}/cancel"), json!({})).await;
+    let (s, _) = api
+        .post(&format!("/api/v1/risk-simulations/{id}/cancel"), json!({}))
+        .await;
     assert_eq!(s, 409);
-    assert_eq!(api.post("/api/v1/risk-simulations/0190f000-0000-7000-8000-000000000000/cancel", json!({})).await.0, 404);
+    assert_eq!(
+        api.post(
+            "/api/v1/risk-simulations/0190f000-0000-7000-8000-000000000000/cancel",
+            json!({})
+        )
+        .await
+        .0,
+        404
+    );
 
     // Cancelled while running: progress is written as it goes, and the engine stops.
-    let (s, b) = admin.patch("/api/v1/settings", json!({"risk_max_trials": 10_000_000})).await;
+    let (s, b) = admin
+        .patch("/api/v1/settings", json!({"risk_max_trials": 10_000_000}))
+        .await;
     assert_eq!(s, 200, "{b}");
     let (s, q) = api
-        .post("/api/v1/risk-simulations", json!({"scope": "risk", "risk_id": r, "trials": 10_000_000}))
+        .post(
+            "/api/v1/risk-simulations",
+            json!({"scope": "risk", "risk_id": r, "trials": 10_000_000}),
+        )
         .await;
     assert_eq!(s, 202, "{q}");
     let id = q["id"].as_str().unwrap().to_string();
@@ -443,11 +612,16 @@ async fn trial_limits_requests_and_cancellation(app: TestApp) {
             assert_eq!(now["total"], 10_000_000);
             break;
         }
-        assert!(now["status"] != "done", "finished before it could be cancelled");
+        assert!(
+            now["status"] != "done",
+            "finished before it could be cancelled"
+        );
         assert!(std::time::Instant::now() < deadline, "no progress: {now}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let (s, c) = api.post(&format!("/api/v1/risk-simulations/{id}/cancel"), json!({})).await;
+    let (s, c) = api
+        .post(&format!("/api/v1/risk-simulations/{id}/cancel"), json!({}))
+        .await;
     assert_eq!(s, 200);
     assert_eq!(c["status"], "cancelling");
     runner.await.unwrap();
@@ -457,7 +631,11 @@ async fn trial_limits_requests_and_cancellation(app: TestApp) {
     assert!(after["result"].is_null());
     assert_eq!(
         actions(&api, &id).await,
-        ["risk.simulation.finish", "risk.simulation.cancel", "risk.simulation.request"]
+        [
+            "risk.simulation.finish",
+            "risk.simulation.cancel",
+            "risk.simulation.request"
+        ]
     );
 }
 both_backends!(trial_limits_requests_and_cancellation);
@@ -469,34 +647,54 @@ async fn settings_of_quantitative_risk(app: TestApp) {
     assert_eq!(s["risk_default_trials"], 100_000);
     assert_eq!(s["risk_max_trials"], 1_000_000);
     assert!(s["risk_tolerance"].is_null());
-    let (st, s) = admin.patch("/api/v1/settings", json!({"currency": " chf "})).await;
+    let (st, s) = admin
+        .patch("/api/v1/settings", json!({"currency": " chf "}))
+        .await;
     assert_eq!(st, 200);
     assert_eq!(s["currency"], "CHF");
     for (body, field) in [
         (json!({"currency": "Swiss francs"}), "currency"),
         (json!({"risk_max_trials": 20_000_000}), "risk_max_trials"),
         (json!({"risk_default_trials": 10}), "risk_default_trials"),
-        (json!({"risk_tolerance": {"points": [{"probability": 0.5, "loss": 1000}]}}), "risk_tolerance"),
-        (json!({"risk_tolerance": {"points": [{"probability": 0.1, "loss": 1000}, {"probability": 0.5, "loss": 9000}]}}), "risk_tolerance"),
-        (json!({"risk_tolerance": {"points": [{"probability": 1.5, "loss": 1000}, {"probability": 0.01, "loss": 9000}]}}), "risk_tolerance"),
+        (
+            json!({"risk_tolerance": {"points": [{"probability": 0.5, "loss": 1000}]}}),
+            "risk_tolerance",
+        ),
+        (
+            json!({"risk_tolerance": {"points": [{"probability": 0.1, "loss": 1000}, {"probability": 0.5, "loss": 9000}]}}),
+            "risk_tolerance",
+        ),
+        (
+            json!({"risk_tolerance": {"points": [{"probability": 1.5, "loss": 1000}, {"probability": 0.01, "loss": 9000}]}}),
+            "risk_tolerance",
+        ),
     ] {
         let (st, p) = admin.patch("/api/v1/settings", body.clone()).await;
         assert_eq!(st, 422, "{body}: {p}");
         assert_eq!(fields(&p), [field], "{body}");
     }
     let tolerance = json!({"points": [{"probability": 0.5, "loss": 50000.0}, {"probability": 0.01, "loss": 2000000.0}]});
-    let (st, s) = admin.patch("/api/v1/settings", json!({"risk_tolerance": tolerance})).await;
+    let (st, s) = admin
+        .patch("/api/v1/settings", json!({"risk_tolerance": tolerance}))
+        .await;
     assert_eq!(st, 200);
     assert_eq!(s["risk_tolerance"], tolerance);
-    let (_, s) = admin.patch("/api/v1/settings", json!({"organisation_name": "Acme"})).await;
+    let (_, s) = admin
+        .patch("/api/v1/settings", json!({"organisation_name": "Acme"}))
+        .await;
     assert_eq!(s["risk_tolerance"], tolerance, "left out, kept");
-    let (_, s) = admin.patch("/api/v1/settings", json!({"risk_tolerance": null})).await;
+    let (_, s) = admin
+        .patch("/api/v1/settings", json!({"risk_tolerance": null}))
+        .await;
     assert!(s["risk_tolerance"].is_null(), "null removes it");
 
     // The settings page shows and saves them, percentages as people type them.
     let (st, _, html) = page(&app, &admin.token, reqwest::Method::GET, "/settings", None).await;
     assert_eq!(st, 200);
-    assert!(html.contains("Quantitative risk") && html.contains("Risk tolerance"), "{html}");
+    assert!(
+        html.contains("Quantitative risk") && html.contains("Risk tolerance"),
+        "{html}"
+    );
     let form = [
         ("organisation_name", "Acme"),
         ("dormant_days", "45"),
@@ -509,18 +707,38 @@ async fn settings_of_quantitative_risk(app: TestApp) {
         ("tolerance_loss_2", "2000000"),
         ("tolerance_percent_2", "1"),
     ];
-    let (st, loc, html) = page(&app, &admin.token, reqwest::Method::POST, "/settings", Some(&form)).await;
+    let (st, loc, html) = page(
+        &app,
+        &admin.token,
+        reqwest::Method::POST,
+        "/settings",
+        Some(&form),
+    )
+    .await;
     assert_eq!(st, 303, "{html}");
     assert_eq!(loc, "/settings?done=saved");
     let (_, s) = admin.get("/api/v1/settings").await;
     assert_eq!(s["currency"], "USD");
     assert_eq!(s["risk_default_trials"], 50000);
-    assert_eq!(s["risk_tolerance"]["points"][1], json!({"probability": 0.01, "loss": 2000000.0}));
+    assert_eq!(
+        s["risk_tolerance"]["points"][1],
+        json!({"probability": 0.01, "loss": 2000000.0})
+    );
     let (_, _, html) = page(&app, &admin.token, reqwest::Method::GET, "/settings", None).await;
-    assert!(html.contains(r#"name="tolerance_percent_2" type="text" inputmode="decimal" value="1""#), "{html}");
+    assert!(
+        html.contains(r#"name="tolerance_percent_2" type="text" inputmode="decimal" value="1""#),
+        "{html}"
+    );
     let mut bad = form.to_vec();
     bad[7] = ("tolerance_percent_1", "lots");
-    let (st, _, html) = page(&app, &admin.token, reqwest::Method::POST, "/settings", Some(&bad)).await;
+    let (st, _, html) = page(
+        &app,
+        &admin.token,
+        reqwest::Method::POST,
+        "/settings",
+        Some(&bad),
+    )
+    .await;
     assert_eq!(st, 422);
     assert!(html.contains("probability must be in (0, 1]"), "{html}");
 }
@@ -567,24 +785,41 @@ async fn pages_estimate_simulate_and_plan(app: TestApp) {
 
     let (s, _, html) = page(&app, &token, M::GET, &path, None).await;
     assert_eq!(s, 200);
-    assert!(html.contains("has no estimates yet") && html.contains("Cost of each loss event"), "{html}");
+    assert!(
+        html.contains("has no estimates yet") && html.contains("Cost of each loss event"),
+        "{html}"
+    );
 
     // Refused: a box that is not a number, and what the engine finds, next to their boxes.
     let form = |lo: &'static str| {
         vec![
             ("frequency", "tef"),
-            ("tef_kind", "pert"), ("tef_min", "1"), ("tef_mode", "2"), ("tef_max", "6"),
-            ("vulnerability_kind", "constant"), ("vulnerability_mode", "0.3"),
-            ("primary_loss_kind", "pert"), ("primary_loss_min", lo), ("primary_loss_mode", "40,000"), ("primary_loss_max", "130000"),
-            ("secondary_probability_kind", ""), ("secondary_loss_kind", ""),
+            ("tef_kind", "pert"),
+            ("tef_min", "1"),
+            ("tef_mode", "2"),
+            ("tef_max", "6"),
+            ("vulnerability_kind", "constant"),
+            ("vulnerability_mode", "0.3"),
+            ("primary_loss_kind", "pert"),
+            ("primary_loss_min", lo),
+            ("primary_loss_mode", "40,000"),
+            ("primary_loss_max", "130000"),
+            ("secondary_probability_kind", ""),
+            ("secondary_loss_kind", ""),
         ]
     };
     let (s, _, html) = page(&app, &token, M::POST, &path, Some(&form("lots"))).await;
     assert_eq!(s, 422);
-    assert!(html.contains(r#"id="f-primary_loss_min-error""#) && html.contains("is not a number"), "{html}");
+    assert!(
+        html.contains(r#"id="f-primary_loss_min-error""#) && html.contains("is not a number"),
+        "{html}"
+    );
     let (s, _, html) = page(&app, &token, M::POST, &path, Some(&form("50000"))).await;
     assert_eq!(s, 422);
-    assert!(html.contains(r#"id="f-primary_loss_min-error""#) && html.contains("must be ≤ mode"), "{html}");
+    assert!(
+        html.contains(r#"id="f-primary_loss_min-error""#) && html.contains("must be ≤ mode"),
+        "{html}"
+    );
     assert!(html.contains(r#"value="50000""#), "typed values are kept");
     let (s, loc, _) = page(&app, &token, M::POST, &path, Some(&form("10000"))).await;
     assert_eq!(s, 303);
@@ -596,55 +831,136 @@ async fn pages_estimate_simulate_and_plan(app: TestApp) {
 
     // A control's effect in percent.
     let mfa = control(&api, "MFA for mail", "planned", 6000, 8000, &[]).await;
-    let (s, _, _) = page(&app, &token, M::POST, &format!("/risk/risks/{r}/effects"),
-        Some(&[("control_id", mfa.as_str()), ("vulnerability", "50"), ("loss", "")])).await;
+    let (s, _, _) = page(
+        &app,
+        &token,
+        M::POST,
+        &format!("/risk/risks/{r}/effects"),
+        Some(&[
+            ("control_id", mfa.as_str()),
+            ("vulnerability", "50"),
+            ("loss", ""),
+        ]),
+    )
+    .await;
     assert_eq!(s, 303);
-    let (_, e) = api.get(&format!("/api/v1/risks/{r}/controls/{mfa}/effect")).await;
+    let (_, e) = api
+        .get(&format!("/api/v1/risks/{r}/controls/{mfa}/effect"))
+        .await;
     assert_eq!(e["effect"]["vulnerability"], 0.5);
     let (_, _, html) = page(&app, &token, M::GET, &path, None).await;
-    assert!(html.contains("MFA for mail") && html.contains("investment"), "{html}");
+    assert!(
+        html.contains("MFA for mail") && html.contains("investment"),
+        "{html}"
+    );
 
     // Simulate from the list page: its page refreshes itself until done, then shows the figures.
     let (s, _, html) = page(&app, &token, M::GET, "/risk/simulations", None).await;
     assert_eq!(s, 200);
     assert!(html.contains("Quantified open risks: 1."), "{html}");
-    let (s, _, html) = page(&app, &token, M::POST, "/risk/simulations", Some(&[("scope", "portfolio"), ("trials", "lots")])).await;
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        "/risk/simulations",
+        Some(&[("scope", "portfolio"), ("trials", "lots")]),
+    )
+    .await;
     assert_eq!(s, 422);
     assert!(html.contains("is not a whole number"), "{html}");
-    let (s, loc, _) = page(&app, &token, M::POST, "/risk/simulations", Some(&[("scope", "portfolio"), ("trials", "5,000")])).await;
+    let (s, loc, _) = page(
+        &app,
+        &token,
+        M::POST,
+        "/risk/simulations",
+        Some(&[("scope", "portfolio"), ("trials", "5,000")]),
+    )
+    .await;
     assert_eq!(s, 303);
     assert!(loc.starts_with("/risk/simulations/"), "{loc}");
     let (s, _, html) = page(&app, &token, M::GET, &loc, None).await;
     assert_eq!(s, 200);
-    assert!(html.contains(r#"<meta http-equiv="refresh" content="2">"#) && html.contains("Waiting to start"), "{html}");
+    assert!(
+        html.contains(r#"<meta http-equiv="refresh" content="2">"#)
+            && html.contains("Waiting to start"),
+        "{html}"
+    );
     app.run_jobs().await;
     let (_, _, html) = page(&app, &token, M::GET, &loc, None).await;
     assert!(!html.contains("http-equiv=\"refresh\""));
-    for text in ["Expected loss a year", "P99", "Value at risk (95 %)", "Expected shortfall", "<svg", "Risk tolerance", "tolerance</span>", "Ransomware"] {
+    for text in [
+        "Expected loss a year",
+        "P99",
+        "Value at risk (95 %)",
+        "Expected shortfall",
+        "<svg",
+        "Risk tolerance",
+        "tolerance</span>",
+        "Ransomware",
+    ] {
         assert!(html.contains(text), "{text} missing: {html}");
     }
 
     // What to fund next, in words.
     let (s, _, html) = page(&app, &token, M::GET, "/risk/investments", None).await;
     assert_eq!(s, 200);
-    assert!(html.contains("MFA for mail") && html.contains("Work out the plan"), "{html}");
-    let (s, loc, _) = page(&app, &token, M::POST, "/risk/simulations",
-        Some(&[("scope", "investment"), ("budget", "20,000"), ("trials", "5000")])).await;
+    assert!(
+        html.contains("MFA for mail") && html.contains("Work out the plan"),
+        "{html}"
+    );
+    let (s, loc, _) = page(
+        &app,
+        &token,
+        M::POST,
+        "/risk/simulations",
+        Some(&[
+            ("scope", "investment"),
+            ("budget", "20,000"),
+            ("trials", "5000"),
+        ]),
+    )
+    .await;
     assert_eq!(s, 303);
     app.run_jobs().await;
     let (_, _, html) = page(&app, &token, M::GET, "/risk/investments", None).await;
-    assert!(html.contains("Spending 10,000 EUR a year on MFA for mail is expected to cut the yearly loss from"), "{html}");
-    assert!(html.contains("Fund MFA for mail: costs 10,000 EUR a year"), "{html}");
+    assert!(
+        html.contains(
+            "Spending 10,000 EUR a year on MFA for mail is expected to cut the yearly loss from"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Fund MFA for mail: costs 10,000 EUR a year"),
+        "{html}"
+    );
     let (_, _, html) = page(&app, &token, M::GET, &loc, None).await;
-    assert!(html.contains("What to fund next") && html.contains("Return of each planned control"), "{html}");
-    let (s, _, html) = page(&app, &token, M::POST, "/risk/simulations", Some(&[("scope", "investment"), ("budget", "-5")])).await;
+    assert!(
+        html.contains("What to fund next") && html.contains("Return of each planned control"),
+        "{html}"
+    );
+    let (s, _, html) = page(
+        &app,
+        &token,
+        M::POST,
+        "/risk/simulations",
+        Some(&[("scope", "investment"), ("budget", "-5")]),
+    )
+    .await;
     assert_eq!(s, 422);
-    assert!(html.contains("must not be negative") && html.contains("Work out the plan"), "{html}");
+    assert!(
+        html.contains("must not be negative") && html.contains("Work out the plan"),
+        "{html}"
+    );
 
     // Removing the estimates.
     let (s, _, _) = page(&app, &token, M::POST, &format!("{path}/delete"), Some(&[])).await;
     assert_eq!(s, 303);
-    assert_eq!(api.get(&format!("/api/v1/risks/{r}/quantification")).await.0, 404);
+    assert_eq!(
+        api.get(&format!("/api/v1/risks/{r}/quantification"))
+            .await
+            .0,
+        404
+    );
 }
 both_backends!(pages_estimate_simulate_and_plan);
 
@@ -656,15 +972,43 @@ async fn staff_and_leadership_are_refused(app: TestApp) {
         let token = app.token_for(role).await;
         let other = app.api(&token);
         assert_eq!(other.get("/api/v1/risk-simulations").await.0, 403);
-        assert_eq!(other.get(&format!("/api/v1/risks/{r}/quantification")).await.0, 403);
-        assert_eq!(other.post("/api/v1/risk-simulations", json!({"scope": "portfolio"})).await.0, 403);
+        assert_eq!(
+            other
+                .get(&format!("/api/v1/risks/{r}/quantification"))
+                .await
+                .0,
+            403
+        );
+        assert_eq!(
+            other
+                .post("/api/v1/risk-simulations", json!({"scope": "portfolio"}))
+                .await
+                .0,
+            403
+        );
         for path in ["/risk/simulations", "/risk/investments"] {
-            assert_eq!(page(&app, &token, reqwest::Method::GET, path, None).await.0, 403, "{path}");
+            assert_eq!(
+                page(&app, &token, reqwest::Method::GET, path, None).await.0,
+                403,
+                "{path}"
+            );
         }
     }
     // Auditors read but do not change.
     let auditor = app.api(&app.token_for(Role::Auditor).await);
-    assert_eq!(auditor.get(&format!("/api/v1/risks/{r}/quantification")).await.0, 200);
-    assert_eq!(auditor.post("/api/v1/risk-simulations", json!({"scope": "portfolio"})).await.0, 403);
+    assert_eq!(
+        auditor
+            .get(&format!("/api/v1/risks/{r}/quantification"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        auditor
+            .post("/api/v1/risk-simulations", json!({"scope": "portfolio"}))
+            .await
+            .0,
+        403
+    );
 }
 both_backends!(staff_and_leadership_are_refused);

@@ -118,9 +118,8 @@ impl Chart<'_> {
         let y_lo = (smallest.log10().floor() as i32).min(-1);
         let plot_w = WIDTH - LEFT - RIGHT;
         let plot_h = HEIGHT - TOP - BOTTOM;
-        let x = |loss: f64| {
-            LEFT + (loss.log10() - f64::from(x_lo)) / f64::from(x_hi - x_lo) * plot_w
-        };
+        let x =
+            |loss: f64| LEFT + (loss.log10() - f64::from(x_lo)) / f64::from(x_hi - x_lo) * plot_w;
         let y = |p: f64| {
             let p = p.clamp(10f64.powi(y_lo), 1.0);
             TOP + (0.0 - p.log10()) / f64::from(-y_lo) * plot_h
@@ -244,7 +243,9 @@ mod tests {
         assert!(s.starts_with("<svg") && s.ends_with("</svg>"));
         assert!(s.contains("Ransomware &lt;R-1&gt;"));
         assert!(s.contains("Loss in a year (EUR)"));
-        for label in [">1k<", ">10k<", ">100k<", ">1M<", ">10M<", ">100 %<", ">1 %<", ">0.1 %<"] {
+        for label in [
+            ">1k<", ">10k<", ">100k<", ">1M<", ">10M<", ">100 %<", ">1 %<", ">0.1 %<",
+        ] {
             assert!(s.contains(label), "{label} missing");
         }
         assert_eq!(s.matches("<polyline").count(), 1);
@@ -285,7 +286,10 @@ mod tests {
         let under_cap: Vec<_> = tol.iter().filter(|p| p.1 > TOP + 0.5).collect();
         let slope = |a: &(f64, f64), b: &(f64, f64)| (b.1 - a.1) / (b.0 - a.0);
         let s0 = slope(under_cap[0], under_cap[1]);
-        let s1 = slope(under_cap[under_cap.len() - 2], under_cap[under_cap.len() - 1]);
+        let s1 = slope(
+            under_cap[under_cap.len() - 2],
+            under_cap[under_cap.len() - 1],
+        );
         assert!((s0 - s1).abs() < 0.02, "{s0} {s1}");
         assert_eq!(polyline(&s, 1).len(), 5);
     }

@@ -33,7 +33,9 @@ fn text(o: &Output) -> String {
 #[test]
 fn the_documented_example_runs_and_is_reproducible() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["risk", "simulate", EXAMPLE, "--trials", "5000", "--seed", "3"];
+    let args = [
+        "risk", "simulate", EXAMPLE, "--trials", "5000", "--seed", "3",
+    ];
     let o = bulwark(dir.path(), &args);
     assert!(o.status.success(), "{}", text(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -53,7 +55,10 @@ fn the_documented_example_runs_and_is_reproducible() {
     assert_eq!(report["controls"].as_array().unwrap().len(), 3);
     let plan = &report["funding"];
     assert!(plan["annual_cost"].as_f64().unwrap() <= 20000.0, "{plan}");
-    assert!(plan["summary"].as_str().unwrap().contains("20,000 EUR"), "{plan}");
+    assert!(
+        plan["summary"].as_str().unwrap().contains("20,000 EUR"),
+        "{plan}"
+    );
     // The same model, trials and seed print the same report; no database was made.
     let again = bulwark(dir.path(), &args);
     assert_eq!(again.stdout, o.stdout);

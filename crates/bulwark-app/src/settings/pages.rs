@@ -163,9 +163,18 @@ async fn save(
     };
     // An unreadable number is sent as 0 (trials) or NaN (tolerance), which the checks refuse
     // with the field named; four blank tolerance fields remove the tolerance.
-    let number = |s: &str| s.trim().replace([',', ' '], "").parse::<f64>().unwrap_or(f64::NAN);
-    let tolerance = v.tolerance.iter().flatten().any(|x| !x.trim().is_empty()).then(|| {
-        crate::settings::RiskTolerance {
+    let number = |s: &str| {
+        s.trim()
+            .replace([',', ' '], "")
+            .parse::<f64>()
+            .unwrap_or(f64::NAN)
+    };
+    let tolerance = v
+        .tolerance
+        .iter()
+        .flatten()
+        .any(|x| !x.trim().is_empty())
+        .then(|| crate::settings::RiskTolerance {
             points: v
                 .tolerance
                 .iter()
@@ -174,11 +183,15 @@ async fn save(
                     loss: number(loss),
                 })
                 .collect(),
-        }
-    });
+        });
     let trials = |name: &str, typed: &str| {
-        f.has(name)
-            .then(|| typed.trim().replace([',', ' '], "").parse::<u64>().unwrap_or(0))
+        f.has(name).then(|| {
+            typed
+                .trim()
+                .replace([',', ' '], "")
+                .parse::<u64>()
+                .unwrap_or(0)
+        })
     };
     // Fields a form leaves out stay as they are; an unreadable number is sent as 0, which the
     // check refuses with the field named.

@@ -31,8 +31,18 @@ pub fn routes() -> Routes {
         .add(M::GET, effect, read, get_effect)
         .add(M::PUT, effect, write, put_effect)
         .add(M::GET, "/api/v1/risk-simulations", read, list_simulations)
-        .add(M::POST, "/api/v1/risk-simulations", write, request_simulation)
-        .add(M::GET, "/api/v1/risk-simulations/{id}", read, get_simulation)
+        .add(
+            M::POST,
+            "/api/v1/risk-simulations",
+            write,
+            request_simulation,
+        )
+        .add(
+            M::GET,
+            "/api/v1/risk-simulations/{id}",
+            read,
+            get_simulation,
+        )
         .add(
             M::POST,
             "/api/v1/risk-simulations/{id}/cancel",
@@ -123,7 +133,15 @@ pub async fn effect_action(
     e: &Effect,
 ) -> AppResult<ControlEffect> {
     let mut tx = app.db.begin().await?;
-    let v = store::set_effect(&mut tx, app.clock.now(), &id.actor(), risk_id, control_id, e).await?;
+    let v = store::set_effect(
+        &mut tx,
+        app.clock.now(),
+        &id.actor(),
+        risk_id,
+        control_id,
+        e,
+    )
+    .await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -169,8 +187,7 @@ pub fn run_filter(q: &SimulationQuery) -> AppResult<RunFilter> {
         risk_id: opt(&q.risk_id),
         status: opt(&q.status),
     };
-    if f
-        .scope
+    if f.scope
         .as_deref()
         .is_some_and(|s| !SCOPES.iter().any(|(v, _)| *v == s))
     {

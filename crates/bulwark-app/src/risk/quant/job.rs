@@ -58,8 +58,7 @@ pub async fn run(app: AppState, payload: String) -> anyhow::Result<()> {
     };
     let json = built.model.to_string();
     let started = Instant::now();
-    let mut engine =
-        tokio::task::spawn_blocking(move || bulwark_fair::run_model(&json, options));
+    let mut engine = tokio::task::spawn_blocking(move || bulwark_fair::run_model(&json, options));
     let result = loop {
         tokio::select! {
             r = &mut engine => break r?,

@@ -257,7 +257,11 @@ pub fn investments(
         {
             left_out.insert(
                 c,
-                format!("{} is left out: it needs {}, which is retired.", label(c), label(r)),
+                format!(
+                    "{} is left out: it needs {}, which is retired.",
+                    label(c),
+                    label(r)
+                ),
             );
         }
     }
@@ -278,7 +282,11 @@ pub fn investments(
         for (c, r) in newly {
             left_out.insert(
                 c,
-                format!("{} is left out: it needs {}, which is left out.", label(c), label(r)),
+                format!(
+                    "{} is left out: it needs {}, which is left out.",
+                    label(c),
+                    label(r)
+                ),
             );
         }
     }
@@ -407,7 +415,9 @@ mod tests {
         assert!(text.contains("1 effect of planned controls"), "{text}");
         assert!(text.contains("C-legacy LEGACY is left out: it needs C-old OLD, which is retired"));
         assert!(text.contains("C-free FREE is left out: it has no cost recorded"));
-        assert!(text.contains("C-after AFTER is left out: it needs C-free FREE, which is left out"));
+        assert!(
+            text.contains("C-after AFTER is left out: it needs C-free FREE, which is left out")
+        );
         assert_eq!(notes.len(), 4);
     }
 }

@@ -214,7 +214,10 @@ fn read_form(f: &FormData) -> Result<Estimates, Vec<FieldError>> {
             let field = format!("{name}_{part}");
             match f.opt(&field) {
                 None if needed => {
-                    errs.push(FieldError::new(&field, "is needed for this kind of estimate"));
+                    errs.push(FieldError::new(
+                        &field,
+                        "is needed for this kind of estimate",
+                    ));
                     None
                 }
                 None => None,
@@ -353,11 +356,17 @@ async fn quant_page(
     drop(conn);
     let settings = app.settings.get(&app.db, app.clock.now()).await?;
     let money = |v: f64| bulwark_fair::advice::money(v, &settings.currency);
-    let saved = stored
-        .as_ref()
-        .map(|q| (money(q.mean_annual_loss), format!("{} by {}", when(&q.updated_at), q.updated_by)));
+    let saved = stored.as_ref().map(|q| {
+        (
+            money(q.mean_annual_loss),
+            format!("{} by {}", when(&q.updated_at), q.updated_by),
+        )
+    });
     let f = typed.unwrap_or_else(|| {
-        let mut f = stored.as_ref().map(|q| values(&q.model)).unwrap_or_default();
+        let mut f = stored
+            .as_ref()
+            .map(|q| values(&q.model))
+            .unwrap_or_default();
         f.entry("primary_loss_kind".into()).or_insert("pert".into());
         f.entry("lef_kind".into()).or_insert("pert".into());
         f
@@ -633,8 +642,15 @@ async fn simulation(
         (None, Vec::new(), Vec::new(), None, None);
     if let Some(r) = &report {
         figures = match (&r.portfolio, r.scenarios.first()) {
-            (Some(p), _) => Some(r.figures(&p.name, &p.result, p.tolerance.as_ref(), tolerance.as_ref())),
-            (None, Some(sc)) => Some(r.figures(&sc.name, &sc.result, sc.tolerance.as_ref(), tolerance.as_ref())),
+            (Some(p), _) => {
+                Some(r.figures(&p.name, &p.result, p.tolerance.as_ref(), tolerance.as_ref()))
+            }
+            (None, Some(sc)) => Some(r.figures(
+                &sc.name,
+                &sc.result,
+                sc.tolerance.as_ref(),
+                tolerance.as_ref(),
+            )),
             (None, None) => None,
         };
         if r.portfolio.is_some() {
@@ -851,7 +867,11 @@ async fn invest_page(
     drop(conn);
     let candidates = list
         .iter()
-        .filter_map(|v| rows.iter().find(|r| v["id"] == r.id.as_str()).map(|r| (v, r)))
+        .filter_map(|v| {
+            rows.iter()
+                .find(|r| v["id"] == r.id.as_str())
+                .map(|r| (v, r))
+        })
         .map(|(v, r)| Candidate {
             code: r.code.clone(),
             name: r.name.clone(),

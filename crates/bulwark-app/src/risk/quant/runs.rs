@@ -63,10 +63,9 @@ async fn check(h: &mut Handle<'_>, settings: &Settings, n: &NewSimulation) -> Ap
         (Some(b), "investment") if *b < 0 => {
             errs.push(FieldError::new("budget", "must not be negative"));
         }
-        (Some(_), s) if s != "investment" => errs.push(FieldError::new(
-            "budget",
-            "is only for scope investment",
-        )),
+        (Some(_), s) if s != "investment" => {
+            errs.push(FieldError::new("budget", "is only for scope investment"))
+        }
         _ => {}
     }
     match (&n.risk_id, n.scope.as_str()) {
@@ -78,18 +77,14 @@ async fn check(h: &mut Handle<'_>, settings: &Settings, n: &NewSimulation) -> Ap
             "risk_id",
             "is only for scope risk (the others take every quantified risk)",
         )),
-        (Some(id), _) if model::quantified(h, Some(id)).await?.is_empty() => {
-            errs.push(FieldError::new(
-                "risk_id",
-                "no risk with this id has a quantification",
-            ))
-        }
-        (None, "portfolio" | "investment") if model::quantified(h, None).await?.is_empty() => {
-            errs.push(FieldError::new(
+        (Some(id), _) if model::quantified(h, Some(id)).await?.is_empty() => errs.push(
+            FieldError::new("risk_id", "no risk with this id has a quantification"),
+        ),
+        (None, "portfolio" | "investment") if model::quantified(h, None).await?.is_empty() => errs
+            .push(FieldError::new(
                 "scope",
                 "no open risk is quantified yet: give a risk its estimates first",
-            ))
-        }
+            )),
         _ => {}
     }
     if errs.is_empty() {
@@ -109,9 +104,10 @@ pub async fn request(
 ) -> AppResult<Simulation> {
     check(&mut tx.h(), settings, n).await?;
     let id = new_id(now);
-    let trials = n
-        .trials
-        .unwrap_or(std::cmp::min(settings.risk_default_trials, settings.risk_max_trials));
+    let trials = n.trials.unwrap_or(std::cmp::min(
+        settings.risk_default_trials,
+        settings.risk_max_trials,
+    ));
     let q = Query::insert()
         .into_table(Alias::new("risk_simulations"))
         .columns(
@@ -413,7 +409,10 @@ pub async fn progress(db: &Db, id: &str, done: u64, total: u64) -> Result<String
     let q = Query::update()
         .table(Alias::new("risk_simulations"))
         .value(Alias::new("done"), i64::try_from(done).unwrap_or(i64::MAX))
-        .value(Alias::new("total"), i64::try_from(total).unwrap_or(i64::MAX))
+        .value(
+            Alias::new("total"),
+            i64::try_from(total).unwrap_or(i64::MAX),
+        )
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .returning(Query::returning().column(Alias::new("status")))
         .to_owned();

@@ -76,9 +76,7 @@ pub async fn put(
             .to_owned();
         tx.h().execute(&q).await?;
     }
-    let after = get(&mut tx.h(), risk_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let after = get(&mut tx.h(), risk_id).await?.ok_or(AppError::NotFound)?;
     let mut change = Change::new(
         "risk.quantification.update",
         "risk_quantification",
@@ -94,9 +92,7 @@ pub async fn put(
 
 /// Removes a risk's quantification (its simulations keep the model they ran).
 pub async fn delete(tx: &mut Tx, now: Timestamp, actor: &Actor, risk_id: &str) -> AppResult<()> {
-    let before = get(&mut tx.h(), risk_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let before = get(&mut tx.h(), risk_id).await?.ok_or(AppError::NotFound)?;
     let q = Query::delete()
         .from_table(Alias::new("risk_quantifications"))
         .and_where(Expr::col(Alias::new("risk_id")).eq(risk_id))
