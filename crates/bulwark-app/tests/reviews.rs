@@ -1018,37 +1018,11 @@ fn routes_are_in_the_role_matrix() {
     assert!(ours >= want.len());
 }
 
-/// A signed-in browser for a user: a client that sends the session cookie, and the CSRF token.
-async fn browser(app: &TestApp, email: &str) -> (reqwest::Client, String) {
-    use bulwark_app::access::{sessions, users};
-    let s = &app.state;
-    let user = users::by_email(&mut s.db.read().await.unwrap().h(), email)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut tx = s.db.begin().await.unwrap();
-    let (token, row) = sessions::create(&mut tx.h(), s.clock.now(), &user.id, true, 12, None)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "cookie",
-        format!("{}={token}", sessions::COOKIE).parse().unwrap(),
-    );
-    let client = reqwest::Client::builder()
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (client, row.csrf_token)
-}
-
 async fn pages_launch_decide_and_follow_tasks(app: TestApp) {
     let o = org(&app).await;
     user_api(&app, "olivia@corp.example", Role::Staff).await;
-    let (mgr, mgr_csrf) = browser(&app, "ivy@corp.example").await;
-    let (olivia, olivia_csrf) = browser(&app, "olivia@corp.example").await;
+    let (mgr, mgr_csrf) = app.signed_in("ivy@corp.example").await;
+    let (olivia, olivia_csrf) = app.signed_in("olivia@corp.example").await;
     let get = |c: &reqwest::Client, path: &str| {
         let req = c.get(format!("{}{path}", app.url));
         async move {

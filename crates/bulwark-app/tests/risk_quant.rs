@@ -311,6 +311,7 @@ async fn a_risk_runs_through_the_job_runner(app: TestApp) {
     assert!(run["result"]["portfolio"].is_null());
 
     // The same seed gives the same numbers; the list shows both without reports.
+    app.clock.advance(60);
     let again = simulate(
         &app,
         &api,

@@ -70,6 +70,53 @@ pub fn label(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
     Ok(t.to_string())
 }
 
+/// Checks free text (a description, a justification): trimmed, at most `max` characters; line
+/// breaks are allowed, and it may be empty.
+pub fn free_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
+    let s = s.trim();
+    if s.chars().count() > max {
+        Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ))
+    } else {
+        Ok(s.to_string())
+    }
+}
+
+/// A closed set of values stored as text: `(value, label)` pairs.
+pub type Choices = &'static [(&'static str, &'static str)];
+
+/// The label of a stored value (`unknown` when it is not one of the choices).
+pub fn label_of(choices: Choices, value: &str) -> &'static str {
+    choices
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, l)| *l)
+        .unwrap_or("unknown")
+}
+
+/// Checks that `value` is one of `choices`.
+pub fn one_of(field: &str, value: &str, choices: Choices) -> Result<&'static str, FieldError> {
+    choices
+        .iter()
+        .find(|(v, _)| *v == value.trim())
+        .map(|(v, _)| *v)
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!(
+                    "must be one of {}",
+                    choices
+                        .iter()
+                        .map(|(v, _)| *v)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
 /// Minimum password length. Length beats composition rules (NIST SP 800-63B).
 pub const PASSWORD_MIN: usize = 12;
 /// Maximum password length, to bound hashing work.

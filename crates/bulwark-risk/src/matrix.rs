@@ -187,8 +187,7 @@ impl Matrix {
                             name(self.grid[r - 1][c])
                         ),
                     ));
-                }
-                if c > 0 && level < row[c - 1] {
+                } else if c > 0 && level < row[c - 1] {
                     errs.push(FieldError::new(
                         format!("grid[{r}][{c}]"),
                         format!(

@@ -6,11 +6,15 @@ use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bulwark");
 
-/// The documented example model.
-const EXAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../docs/examples/small-office.json"
-);
+/// The documented example model (the CLI refuses paths with `..`, so resolved first).
+fn example() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/small-office.json")
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string()
+}
 
 fn bulwark(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -33,8 +37,9 @@ fn text(o: &Output) -> String {
 #[test]
 fn the_documented_example_runs_and_is_reproducible() {
     let dir = tempfile::tempdir().unwrap();
+    let example = example();
     let args = [
-        "risk", "simulate", EXAMPLE, "--trials", "5000", "--seed", "3",
+        "risk", "simulate", &example, "--trials", "5000", "--seed", "3",
     ];
     let o = bulwark(dir.path(), &args);
     assert!(o.status.success(), "{}", text(&o));
@@ -95,7 +100,10 @@ fn every_problem_is_named_and_the_exit_is_not_zero() {
     // One problem a line.
     assert!(err.lines().count() >= 5, "{err}");
 
-    let o = bulwark(dir.path(), &["risk", "simulate", EXAMPLE, "--trials", "10"]);
+    let o = bulwark(
+        dir.path(),
+        &["risk", "simulate", &example(), "--trials", "10"],
+    );
     assert!(!o.status.success());
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("field `trials`"),

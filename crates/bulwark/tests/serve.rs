@@ -42,6 +42,14 @@ fn serves_logs_no_secrets_and_stops_gracefully() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Read the logs as they come: a full pipe (64 KiB; the migrations' debug logs alone are
+    // more) would block the server before it is ready.
+    let mut err = child.stderr.take().unwrap();
+    let logs = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut err, &mut s).unwrap();
+        s
+    });
     let addr = ready_addr(child.stdout.take().unwrap());
     let token = String::from_utf8(
         bulwark(
@@ -104,9 +112,8 @@ fn serves_logs_no_secrets_and_stops_gracefully() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     let status = child.wait().unwrap();
+    let stderr = logs.join().unwrap();
     assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
     assert!(
         stderr.contains("\"stopped\""),

@@ -197,6 +197,16 @@ fn select() -> SelectStatement {
     q.from_as(Alias::new("assets"), Alias::new("a")).to_owned()
 }
 
+/// Every asset's id and name, by name (for pickers).
+pub async fn names(h: &mut Handle<'_>) -> Result<Vec<(String, String)>, DbError> {
+    let q = Query::select()
+        .columns([Alias::new("id"), Alias::new("name")])
+        .from(Alias::new("assets"))
+        .order_by(Alias::new("name"), Order::Asc)
+        .to_owned();
+    h.fetch_all(&q).await
+}
+
 /// Finds an asset by id.
 pub async fn by_id(h: &mut Handle<'_>, id: &str) -> Result<Option<Asset>, DbError> {
     let q = select().and_where(Expr::col(col("id")).eq(id)).to_owned();
@@ -464,18 +474,6 @@ fn opt_text(field: &str, v: &Option<String>, max: usize) -> Result<Value, FieldE
     }
 }
 
-fn free_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
-    let s = s.trim();
-    if s.chars().count() > max {
-        Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ))
-    } else {
-        Ok(s.to_string())
-    }
-}
-
 /// Validated column changes, and the people to look up by email.
 struct Checked {
     set: Vec<(&'static str, Value)>,
@@ -508,7 +506,7 @@ fn check(i: &AssetInput, creating: bool) -> Result<Checked, Vec<FieldError>> {
     if let Some(d) = default(&i.description, "") {
         put(
             "description",
-            free_text("description", &d, 4000).map(Into::into),
+            validate::free_text("description", &d, 4000).map(Into::into),
         );
     }
     for (c, v) in [
@@ -534,7 +532,10 @@ fn check(i: &AssetInput, creating: bool) -> Result<Checked, Vec<FieldError>> {
         );
     }
     if let Some(v) = default(&i.location, "") {
-        put("location", free_text("location", &v, 200).map(Into::into));
+        put(
+            "location",
+            validate::free_text("location", &v, 200).map(Into::into),
+        );
     }
     if let Some(tags) = i.tags.clone().or(creating.then(Vec::new)) {
         let checked: Result<Vec<String>, FieldError> = if tags.len() > MAX_TAGS {

@@ -14,8 +14,7 @@ pub mod software;
 
 pub use assets::{Asset, AssetInput, PersonRef};
 
-/// A closed set of values stored as text: `(value, label)` pairs.
-pub type Choices = &'static [(&'static str, &'static str)];
+pub use bulwark_core::validate::{Choices, label_of, one_of};
 
 /// Kinds of asset.
 pub const KINDS: Choices = &[
@@ -55,37 +54,3 @@ pub const DEPENDENCY_KINDS: Choices = &[
     ("connects_through", "connects through"),
     ("located_at", "is located at"),
 ];
-
-/// The label of a stored value, or the value itself when unknown.
-pub fn label_of(choices: Choices, value: &str) -> &'static str {
-    choices
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map(|(_, l)| *l)
-        .unwrap_or("unknown")
-}
-
-/// Checks that `value` is one of `choices`.
-pub fn one_of(
-    field: &str,
-    value: &str,
-    choices: Choices,
-) -> Result<&'static str, bulwark_core::validate::FieldError> {
-    choices
-        .iter()
-        .find(|(v, _)| *v == value.trim())
-        .map(|(v, _)| *v)
-        .ok_or_else(|| {
-            bulwark_core::validate::FieldError::new(
-                field,
-                format!(
-                    "must be one of {}",
-                    choices
-                        .iter()
-                        .map(|(v, _)| *v)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })
-}

@@ -25,8 +25,8 @@ use crate::platform::http::error::AppError;
 use crate::platform::http::routes::url_escape;
 use crate::web::upload::{stream_field, streamed, unreadable};
 use crate::web::{
-    Chrome, Errors, FormData, PageError, PageResult, Values, chrome, html, list_link, render,
-    route_allows, see_other,
+    Chrome, Errors, FormData, Opt, PageError, PageResult, Values, chrome, html, list_link, opts,
+    render, route_allows, see_other,
 };
 
 /// The page routes.
@@ -71,19 +71,6 @@ pub fn routes() -> Routes {
             write,
             streamed(upload),
         )
-}
-
-/// A `<select>` option.
-#[derive(Debug)]
-pub struct Opt {
-    pub value: &'static str,
-    pub label: &'static str,
-}
-
-fn opts(c: Choices) -> Vec<Opt> {
-    c.iter()
-        .map(|(value, label)| Opt { value, label })
-        .collect()
 }
 
 fn can_write(id: &Identity) -> bool {

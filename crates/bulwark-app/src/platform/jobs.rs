@@ -237,6 +237,12 @@ pub fn handlers() -> HashMap<&'static str, JobHandler> {
         }),
     );
     h.insert(
+        crate::risk::treatment::EXPIRE_JOB,
+        Arc::new(|app: AppState, _payload: String| -> JobFuture {
+            Box::pin(crate::risk::treatment::run_expiry(app))
+        }),
+    );
+    h.insert(
         crate::identity::scim::REFRESH_JOB,
         Arc::new(|app: AppState, _payload: String| -> JobFuture {
             Box::pin(async move { crate::identity::findings::scheduled(&app).await })
@@ -274,7 +280,8 @@ pub async fn run_once(
 }
 
 /// How often each instance queues the maintenance jobs (expired sessions, old sign-in attempts,
-/// identity findings re-evaluated as dormancy and leave dates move with the calendar).
+/// identity findings re-evaluated as dormancy and leave dates move with the calendar, risk
+/// acceptances past their expiry).
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs jobs until `stop` fires; polls every `config.jobs_poll_ms` when idle, and queues the
@@ -321,5 +328,6 @@ async fn queue_maintenance(app: &AppState) -> Result<(), DbError> {
     )
     .await?;
     crate::identity::scim::schedule_refresh(&mut tx, app.clock.now()).await?;
+    crate::risk::treatment::schedule_expiry(&mut tx, app.clock.now()).await?;
     tx.commit().await
 }

@@ -5,6 +5,12 @@
 //! Shipped in migration 6; later additions come in new migrations so installed catalogues grow
 //! the same way everywhere.
 
+/// The fixed id of built-in row `n` of a kind (matrices 1, threats 2): UUIDv7-shaped and
+/// sorting before any id made later.
+pub fn builtin_id(kind: u8, n: usize) -> String {
+    format!("01900000-0000-7000-8{kind:03x}-{n:012x}")
+}
+
 /// `(code, name, category, ATT&CK tactics, description)`.
 pub type CatalogueThreat = (
     &'static str,

@@ -166,3 +166,17 @@ impl Values {
         self.v(name) == value
     }
 }
+
+/// A `<select>` option.
+#[derive(Debug)]
+pub struct Opt {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+/// The options of a `<select>` for a set of choices.
+pub fn opts(c: bulwark_core::validate::Choices) -> Vec<Opt> {
+    c.iter()
+        .map(|(value, label)| Opt { value, label })
+        .collect()
+}

@@ -28,7 +28,7 @@ use crate::app::AppState;
 use crate::platform::http::error::AppError;
 use crate::platform::http::{RouteSpec, Routes};
 
-pub use form::{Errors, FormData, Values};
+pub use form::{Errors, FormData, Opt, Values, opts};
 
 /// Shared page routes (home, assets).
 pub fn routes() -> Routes {

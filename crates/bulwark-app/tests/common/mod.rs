@@ -202,6 +202,32 @@ impl TestApp {
         }
     }
 
+    /// A signed-in browser for a user: a client that sends the session cookie, and the CSRF token.
+    pub async fn signed_in(&self, email: &str) -> (reqwest::Client, String) {
+        use bulwark_app::access::{sessions, users};
+        let s = &self.state;
+        let user = users::by_email(&mut s.db.read().await.unwrap().h(), email)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = s.db.begin().await.unwrap();
+        let (token, row) = sessions::create(&mut tx.h(), s.clock.now(), &user.id, true, 12, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "cookie",
+            format!("{}={token}", sessions::COOKIE).parse().unwrap(),
+        );
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        (client, row.csrf_token)
+    }
+
     /// Runs queued jobs until none is due.
     pub async fn run_jobs(&self) -> usize {
         let handlers = bulwark_app::platform::jobs::handlers();

@@ -34,12 +34,14 @@ pub fn routes() -> Routes {
         .merge(crate::settings::pages::routes())
         .merge(crate::inventory::api::routes())
         .merge(crate::inventory::pages::routes())
+        .merge(crate::risk::api::routes())
+        .merge(crate::risk::pages::routes())
+        .merge(crate::risk::quant::api::routes())
+        .merge(crate::risk::quant::pages::routes())
         .merge(crate::identity::api::routes())
         .merge(crate::identity::pages::routes())
         .merge(crate::identity::reviews::api::routes())
         .merge(crate::identity::reviews::pages::routes())
-        .merge(crate::risk::quant::api::routes())
-        .merge(crate::risk::quant::pages::routes())
         .merge(openapi_routes())
 }
 

@@ -22,7 +22,7 @@ use crate::app::AppState;
 use crate::platform::http::Routes;
 use crate::platform::http::error::AppError;
 use crate::risk::controls::{self, Control};
-use crate::risk::{CONTROL_STATUSES, register};
+use crate::risk::{CONTROL_STATUSES, label_of as label, register};
 use crate::settings::RiskTolerance;
 use crate::web::{
     Chrome, Errors, FormData, PageResult, Values, chrome, html, list_link, notice, render,
@@ -68,13 +68,6 @@ pub fn routes() -> Routes {
 
 fn can_write(id: &Identity) -> bool {
     route_allows(Some(id.role()), &Method::POST, "/risk/simulations")
-}
-
-fn label(choices: crate::risk::Choices, value: &str) -> &'static str {
-    choices
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map_or("unknown", |(_, l)| *l)
 }
 
 /// A number as people type it: no exponent, no trailing zeros.

@@ -8,7 +8,7 @@ use crate::platform::db::Backend;
 use crate::platform::db::schema::{
     boolean, cascade, id, index, int, int_null, render, set_null, table, text, text_null,
 };
-use crate::risk::catalogue::THREATS;
+use crate::risk::catalogue::{THREATS, builtin_id};
 use sea_query::{Alias, InsertStatement, PostgresQueryBuilder, Query, SqliteQueryBuilder};
 
 /// When the built-in rows were written (they carry no real creation time).
@@ -222,12 +222,6 @@ fn link(name: &str, column: &str, parent: &str) -> sea_query::TableCreateStateme
         .foreign_key(&mut cascade(name, "risk_id", "risks"))
         .foreign_key(&mut cascade(name, column, parent))
         .to_owned()
-}
-
-/// The fixed id of built-in row `n` of a kind (`kind` < 16): UUIDv7-shaped and sorting before
-/// any id made later.
-pub fn builtin_id(kind: u8, n: usize) -> String {
-    format!("01900000-0000-7000-8{kind:03x}-{n:012x}")
 }
 
 /// The insert statements of the built-in matrices and threats.

@@ -5,7 +5,7 @@ mod m0002_inventory;
 mod m0003_identity;
 mod m0004_reviews;
 mod m0005_list_indexes;
-pub mod m0006_risk;
+mod m0006_risk;
 mod m0007_risk_quant;
 
 use super::Backend;
