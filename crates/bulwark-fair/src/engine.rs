@@ -1,8 +1,8 @@
 //! Reproducible Monte Carlo runs on all cores, with progress and cancellation.
 //!
-//! Every trial (simulated year) has its own generator derived from (seed, stream, trial index), so
-//! results are bit-identical whatever the number of threads or the way work is split, and runs
-//! with the same seed use common random numbers trial by trial.
+//! Every trial (simulated year) has its own generators derived from (seed, stream, trial index,
+//! purpose), so results are bit-identical whatever the number of threads or the way work is split,
+//! and runs with the same seed use common random numbers trial by trial.
 
 use crate::scenario::{Remaining, Scenario, YearSimulator};
 use rand::{RngCore, SeedableRng};
@@ -74,6 +74,19 @@ pub struct Stream {
     key: u64,
 }
 
+/// What a trial's random numbers are for: each purpose has its own run of the trial's sequence,
+/// so the draws of one purpose never shift those of another (common random numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// The year's rate draws (TEF or LEF, vulnerability) and its secondary-loss probability.
+    Rates = 0,
+    /// The exponential gaps between loss events (the first is the first arrival).
+    Gaps = 1,
+    /// The draws of each loss event: numbers `2e` and `2e + 1` for event `e`, its primary loss
+    /// and its secondary loss (if any).
+    Events = 2,
+}
+
 impl Stream {
     /// The stream of scenario number `index` under `seed`.
     pub fn new(seed: u64, index: u64) -> Self {
@@ -83,13 +96,63 @@ impl Stream {
         }
     }
 
-    /// The generator of one trial: SplitMix64 (passes BigCrush; one add and two multiplies a
-    /// number, and free to seed) started 2³² steps per trial apart on this stream's sequence, so
-    /// trials never share numbers unless one draws more than 2³² of them.
+    /// The generator of one trial and purpose: SplitMix64 (passes BigCrush; one add and two
+    /// multiplies a number, and free to seed) started 2³² steps per trial and 2³⁰ per purpose apart
+    /// on this stream's sequence, so no two draws share a number unless one purpose of one trial
+    /// draws more than 2³⁰ of them (a year holds at most about 10⁵ loss events).
     #[inline]
-    fn trial(self, trial: usize) -> SplitMix64 {
-        let offset = ((trial as u64) << 32).wrapping_mul(PHI);
-        SplitMix64::seed_from_u64(self.key.wrapping_add(offset))
+    pub(crate) fn generator(self, trial: usize, purpose: Purpose) -> Generator {
+        let position = ((trial as u64) << 32) | ((purpose as u64) << 30);
+        Generator {
+            state: self.key.wrapping_add(position.wrapping_mul(PHI)),
+        }
+    }
+}
+
+/// SplitMix64, the same sequence as `rand_xoshiro::SplitMix64` (a test checks it), written out so
+/// it inlines into the trial loops.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Generator {
+    state: u64,
+}
+
+impl Generator {
+    /// The `k`-th number from here on (`k = 0` is the next one), without advancing.
+    #[inline]
+    pub(crate) fn peek(&self, k: u64) -> u64 {
+        mix(self.state.wrapping_add(k.wrapping_add(1).wrapping_mul(PHI)))
+    }
+}
+
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl RngCore for Generator {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(PHI);
+        mix(self.state)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.fill_bytes(dest);
+        Ok(())
     }
 }
 
@@ -121,13 +184,11 @@ pub(crate) fn fill(
     remaining: Remaining,
     progress: &Progress,
 ) -> Result<(), Cancelled> {
+    let plan = sim.plan(remaining);
     out.par_chunks_mut(BLOCK)
         .enumerate()
         .try_for_each(|(block, chunk)| {
-            let first = block * BLOCK;
-            for (i, slot) in chunk.iter_mut().enumerate() {
-                *slot = sim.year(&mut stream.trial(first + i), remaining);
-            }
+            plan.years(stream, block * BLOCK, chunk);
             progress.advance(chunk.len())
         })
 }
@@ -143,15 +204,16 @@ pub(crate) fn mean(
     progress: &Progress,
 ) -> Result<f64, Cancelled> {
     let blocks = trials.div_ceil(BLOCK);
+    let plan = sim.plan(remaining);
     let sums = (0..blocks)
         .into_par_iter()
         .map(|block| {
-            let range = block * BLOCK..trials.min((block + 1) * BLOCK);
-            let len = range.len();
-            let sum: f64 = range
-                .map(|t| sim.year(&mut stream.trial(t), remaining))
-                .sum();
-            progress.advance(len).map(|()| sum)
+            let first = block * BLOCK;
+            let mut years = [0.0; BLOCK];
+            let years = &mut years[..BLOCK.min(trials - first)];
+            plan.years(stream, first, years);
+            let sum: f64 = years.iter().sum();
+            progress.advance(years.len()).map(|()| sum)
         })
         .collect::<Result<Vec<f64>, Cancelled>>()?;
     Ok(sums.iter().sum::<f64>() / trials as f64)
@@ -322,6 +384,52 @@ mod tests {
         assert!(before.iter().zip(&after).all(|(b, a)| a <= b));
         let ratio = stats(&after).0 / stats(&before).0;
         assert!((ratio - 0.4).abs() < 0.03, "{ratio}");
+    }
+
+    #[test]
+    fn generator_is_splitmix64_and_peek_looks_ahead() {
+        let stream = Stream::new(8, 3);
+        let mut ours = stream.generator(12, Purpose::Gaps);
+        let ahead: Vec<u64> = (0..4).map(|k| ours.peek(k)).collect();
+        let position = (12u64 << 32) | ((Purpose::Gaps as u64) << 30);
+        let mut theirs =
+            SplitMix64::seed_from_u64(stream.key.wrapping_add(position.wrapping_mul(PHI)));
+        for want in ahead {
+            let next = theirs.next_u64();
+            assert_eq!(next, want);
+            assert_eq!(ours.next_u64(), next);
+        }
+    }
+
+    #[test]
+    fn lower_frequency_keeps_the_way_counts_are_drawn() {
+        // Beyond 16 events a year at full frequency (so exponential gaps), within it at half.
+        let frequent = Scenario {
+            frequency: Frequency::LossEvents(Estimate::Pert {
+                min: 10.0,
+                mode: 20.0,
+                max: 30.0,
+            }),
+            ..ransomware()
+        }
+        .simulator();
+        let n = 5_000;
+        let (mut before, mut after) = (vec![0.0; n], vec![0.0; n]);
+        let p = Progress::new();
+        fill(
+            &mut before,
+            &frequent,
+            Stream::new(6, 0),
+            Remaining::NONE,
+            &p,
+        )
+        .unwrap();
+        let half = Remaining {
+            frequency: 0.5,
+            magnitude: 1.0,
+        };
+        fill(&mut after, &frequent, Stream::new(6, 0), half, &p).unwrap();
+        assert!(before.iter().zip(&after).all(|(b, a)| a <= b));
     }
 
     #[test]

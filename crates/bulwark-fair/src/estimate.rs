@@ -1,8 +1,7 @@
 //! Calibrated estimates (constant, PERT, 90 % interval) and their samplers.
 
-use crate::quantile::{LognormalTable, QuantileTable};
+use crate::quantile::{Draw, LognormalTable, QuantileTable};
 use bulwark_core::InputProblem;
-use rand::Rng;
 use serde::Serialize;
 
 /// The standard normal's 95th percentile: a 90 % interval spans ±this many σ around μ.
@@ -133,15 +132,27 @@ impl Estimate {
         out
     }
 
+    /// A PERT estimate as `min + range·Beta(α, β)`: `(α, β, min, range)` (None for others and for
+    /// a PERT whose range is empty).
+    pub(crate) fn beta_shape(&self) -> Option<(f64, f64, f64, f64)> {
+        match *self {
+            Estimate::Pert { min, mode, max } if max > min => {
+                let range = max - min;
+                let alpha = 1.0 + 4.0 * (mode - min) / range;
+                let beta = 1.0 + 4.0 * (max - mode) / range;
+                Some((alpha, beta, min, range))
+            }
+            _ => None,
+        }
+    }
+
     /// A sampler for this estimate. The estimate must be free of [`Estimate::problems`].
     pub(crate) fn sampler(&self) -> Sampler {
         match *self {
             Estimate::Constant(c) => Sampler::Constant(c),
             Estimate::Pert { min, max, .. } if max <= min => Sampler::Constant(min),
-            Estimate::Pert { min, mode, max } => {
-                let range = max - min;
-                let alpha = 1.0 + 4.0 * (mode - min) / range;
-                let beta = 1.0 + 4.0 * (max - mode) / range;
+            Estimate::Pert { .. } => {
+                let (alpha, beta, min, range) = self.beta_shape().expect("a PERT estimate");
                 Sampler::Pert(QuantileTable::beta(alpha, beta, min, range))
             }
             Estimate::Lognormal90 { low, high } => {
@@ -166,28 +177,46 @@ pub(crate) enum Sampler {
     Lognormal(LognormalTable),
 }
 
-impl Sampler {
-    /// One draw.
-    #[inline]
-    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Sampler::Constant(c) => *c,
-            Sampler::Pert(table) => table.sample(rng),
-            Sampler::Lognormal(table) => table.sample(rng),
+/// Runs `$body` with `$d` bound to the sampler's [`Draw`](crate::quantile::Draw) (a constant or
+/// a table), so code generic over `Draw` is compiled once per kind of estimate.
+macro_rules! with_draw {
+    ($sampler:expr, $d:ident => $body:expr) => {
+        match $sampler {
+            $crate::estimate::Sampler::Constant(c) => {
+                let $d = $crate::quantile::Constant(*c);
+                $body
+            }
+            $crate::estimate::Sampler::Pert(table) => {
+                let $d = table;
+                $body
+            }
+            $crate::estimate::Sampler::Lognormal(table) => {
+                let $d = table;
+                $body
+            }
         }
+    };
+}
+pub(crate) use with_draw;
+
+impl Sampler {
+    /// The draw made with the random word `word` (a constant ignores it).
+    #[inline]
+    pub(crate) fn draw(&self, word: u64) -> f64 {
+        with_draw!(self, d => d.draw(word))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
+    use rand::{RngCore, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
     fn draws(e: Estimate, n: usize) -> Vec<f64> {
         let s = e.sampler();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        (0..n).map(|_| s.sample(&mut rng)).collect()
+        (0..n).map(|_| s.draw(rng.next_u64())).collect()
     }
 
     fn mean_sd(v: &[f64]) -> (f64, f64) {

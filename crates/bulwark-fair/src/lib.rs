@@ -12,8 +12,10 @@
 //! [`run_model`] reads a JSON model file and is what the CLI and the API call.
 
 pub mod advice;
+mod count;
 pub mod engine;
 pub mod estimate;
+mod exponential;
 mod funding;
 pub mod invest;
 pub mod model;

@@ -80,63 +80,110 @@ impl Summary {
             return Summary::empty(options);
         }
         let count = n as f64;
-        // Summed block by block like `engine::mean`, so both give the same number for one run.
-        let mean = losses
-            .chunks(BLOCK)
-            .map(|block| block.iter().sum::<f64>())
-            .sum::<f64>()
-            / count;
-        let var =
-            losses.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (count - 1.0).max(1.0);
-        // Years without loss go first: percentiles within their share are 0, and only the other
-        // years need selecting and counting (most years of a rare scenario lose nothing).
-        let (mut max, mut min_positive, mut zeros) = (0.0f64, f64::INFINITY, 0usize);
+        // First pass (reading): the mean, summed block by block like `engine::mean` so both give
+        // the same number for one run; the largest loss, the smallest positive one (compared as
+        // bits, which order positive numbers as their values: no branch on the data) and the
+        // number of years without loss.
+        let (mut sum, mut max, mut min_positive_bits, mut zeros) = (0.0, 0.0f64, u64::MAX, 0);
+        for block in losses.chunks(BLOCK) {
+            let mut block_sum = 0.0;
+            for &x in block {
+                block_sum += x;
+                max = if x > max { x } else { max };
+                let positive = x > 0.0;
+                let bits = if positive { x.to_bits() } else { u64::MAX };
+                min_positive_bits = min_positive_bits.min(bits);
+                zeros += usize::from(!positive);
+            }
+            sum += block_sum;
+        }
+        let mean = sum / count;
+        let positive = n - zeros;
+        let min_positive = f64::from_bits(min_positive_bits);
+        // Second pass: the spread; years without loss moved to the front (percentiles within
+        // their share are 0, and only the other years need ordering: most years of a rare
+        // scenario lose nothing); and the years with a loss counted by bucket (see
+        // `OrderStatistics`). Choices are made on bits (`pick(a, b)` is `a` if positive, else
+        // `b`): a processor cannot guess whether a year lost anything, so no branch may depend
+        // on it.
+        let buckets = Buckets::new(min_positive, max, positive);
+        let mut counts = vec![0usize; buckets.len + 1];
+        let mut squares = [0.0; 4];
+        let mut front = 0;
         for i in 0..n {
             let x = losses[i];
-            if x > 0.0 {
-                max = max.max(x);
-                min_positive = min_positive.min(x);
-            } else {
-                losses.swap(i, zeros);
-                zeros += 1;
-            }
+            squares[i & 3] += (x - mean) * (x - mean);
+            let positive = x > 0.0;
+            let mask = 0u64.wrapping_sub(u64::from(positive));
+            let pick = |a: f64, b: f64| {
+                let (a, b) = (a.to_bits(), b.to_bits());
+                f64::from_bits(b ^ ((a ^ b) & mask))
+            };
+            let first = losses[front];
+            losses[i] = pick(x, first);
+            losses[front] = pick(first, x);
+            front += usize::from(!positive);
+            // Years without loss go to the spare last bucket.
+            let bucket = if positive { buckets.of(x) } else { buckets.len };
+            counts[bucket.min(buckets.len)] += 1;
         }
-        let positive = n - zeros;
+        counts.pop();
+        let var = squares.iter().sum::<f64>() / (count - 1.0).max(1.0);
+        let values = &losses[zeros..];
         let rank = |q: f64| ((q * count).ceil() as usize).clamp(1, n) - 1;
-        let levels = [0.10, 0.50, 0.90, 0.95, 0.99, options.var_level];
-        let mut ranks: Vec<usize> = levels.iter().map(|&q| rank(q)).collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        let mut from = zeros;
-        for &r in ranks.iter().filter(|&&r| r >= zeros) {
-            losses[from..].select_nth_unstable_by(r - from, f64::total_cmp);
-            from = r + 1;
-        }
-        let at = |q: f64| losses[rank(q)];
+        let levels = [0.10, 0.50, 0.90, 0.95, 0.99];
         let var_rank = rank(options.var_level);
-        let tail = &losses[var_rank..];
-        let expected_shortfall = tail.iter().sum::<f64>() / tail.len() as f64;
         let curve = if positive == 0 {
             Vec::new()
         } else {
             log_spaced(min_positive.max(max * 1e-6), max, options.curve_points)
         };
+        // Ranks among the years with a loss; the rest lie among the years without.
+        let ranks: Vec<usize> = levels
+            .iter()
+            .map(|&q| rank(q))
+            .chain([var_rank])
+            .filter(|&r| r >= zeros)
+            .map(|r| r - zeros)
+            .collect();
+        let thresholds: Vec<f64> = options.thresholds.iter().chain(&curve).copied().collect();
+        let stats = OrderStatistics::new(
+            values,
+            buckets,
+            &counts,
+            &ranks,
+            &thresholds,
+            var_rank.saturating_sub(zeros),
+        );
+        let at = |r: usize| {
+            if r < zeros {
+                losses[r]
+            } else {
+                stats.nth(r - zeros)
+            }
+        };
+        let below_zeros: f64 = losses[var_rank.min(zeros)..zeros].iter().sum();
+        let expected_shortfall = (below_zeros + stats.tail_sum) / (n - var_rank) as f64;
+        let exceedance = |s: f64| Exceedance {
+            loss: s,
+            probability: stats.count_above(s) as f64 / count,
+        };
         Summary {
             trials: n as u64,
             mean,
             stddev: var.sqrt(),
-            p10: at(0.10),
-            p50: at(0.50),
-            p90: at(0.90),
-            p95: at(0.95),
-            p99: at(0.99),
-            value_at_risk: losses[var_rank],
+            p10: at(rank(0.10)),
+            p50: at(rank(0.50)),
+            p90: at(rank(0.90)),
+            p95: at(rank(0.95)),
+            p99: at(rank(0.99)),
+            value_at_risk: at(var_rank),
             var_level: options.var_level,
             expected_shortfall,
             probability_of_loss: positive as f64 / count,
             max,
-            exceedance: exceedances(&losses[zeros..], n, &options.thresholds),
-            loss_exceedance_curve: exceedances(&losses[zeros..], n, &curve),
+            exceedance: options.thresholds.iter().map(|&s| exceedance(s)).collect(),
+            loss_exceedance_curve: curve.iter().map(|&s| exceedance(s)).collect(),
         }
     }
 
@@ -178,41 +225,160 @@ fn log_spaced(low: f64, high: f64, points: usize) -> Vec<f64> {
         .collect()
 }
 
-/// For each loss (≥ 0), the share of `total` years whose loss is strictly greater, counted over
-/// `values` (the years with a loss) in one pass with a binary search each.
-fn exceedances(values: &[f64], total: usize, losses: &[f64]) -> Vec<Exceedance> {
-    if losses.is_empty() {
-        return Vec::new();
+/// Most buckets of [`OrderStatistics`].
+const BUCKETS: u64 = 8192;
+
+/// Buckets of positive numbers between a smallest and a largest, by the top bits of the numbers
+/// (256 a binade, fewer if they span more than 32 binades).
+#[derive(Debug, Clone, Copy)]
+struct Buckets {
+    shift: u32,
+    base: u64,
+    len: usize,
+}
+
+impl Buckets {
+    /// Buckets for `count` positive numbers in `[min, max]` (any, if there are none).
+    fn new(min: f64, max: f64, count: usize) -> Self {
+        if count == 0 {
+            return Buckets {
+                shift: 63,
+                base: 0,
+                len: 1,
+            };
+        }
+        let (min, max) = (min.to_bits(), max.to_bits());
+        let mut shift = 44;
+        while (max >> shift) - (min >> shift) >= BUCKETS {
+            shift += 1;
+        }
+        Buckets {
+            shift,
+            base: min >> shift,
+            len: ((max >> shift) - (min >> shift) + 1) as usize,
+        }
     }
-    let mut order: Vec<usize> = (0..losses.len()).collect();
-    order.sort_by(|&a, &b| losses[a].total_cmp(&losses[b]));
-    let sorted: Vec<f64> = order.iter().map(|&i| losses[i]).collect();
-    // counts[k]: values greater than exactly the k smallest losses.
-    let mut counts = vec![0u64; sorted.len() + 1];
-    for &v in values {
-        counts[sorted.partition_point(|&x| x < v)] += 1;
+
+    /// The bucket of a number within the range.
+    #[inline]
+    fn of(self, v: f64) -> usize {
+        ((v.to_bits() >> self.shift).wrapping_sub(self.base)) as usize
     }
-    let total = total as f64;
-    let mut above = vec![0u64; sorted.len()];
-    let mut running = 0;
-    for k in (0..sorted.len()).rev() {
-        running += counts[k + 1];
-        above[k] = running;
-    }
-    let mut out = vec![
-        Exceedance {
-            loss: 0.0,
-            probability: 0.0
+}
+
+/// Chosen order statistics of positive numbers, counts above thresholds and the sum of a top
+/// tail, from their counts by bucket and one more pass, without sorting them.
+///
+/// Positive numbers are ordered like their bits, so the top bits of a number pick its bucket
+/// (see [`Buckets`]). Knowing how many numbers each bucket holds, one pass gathers only the
+/// numbers in the few buckets that hold a wanted rank or a threshold (sorted afterwards), and
+/// sums the numbers in buckets above the tail's first rank. Every answer is exact.
+struct OrderStatistics {
+    buckets: Buckets,
+    /// `start[b]`: numbers in buckets below `b`.
+    start: Vec<usize>,
+    /// Bucket → 1 + index into `gathered`, or 0.
+    slot: Vec<u32>,
+    /// The numbers of each gathered bucket, sorted.
+    gathered: Vec<Vec<f64>>,
+    /// Sum of the numbers at or above the tail's first rank.
+    tail_sum: f64,
+}
+
+impl OrderStatistics {
+    /// `values` are positive numbers within `buckets`, `counts` how many each bucket holds;
+    /// `ranks` (0-based) and `tail_from` are below `values.len()` (unless it is 0).
+    fn new(
+        values: &[f64],
+        buckets: Buckets,
+        counts: &[usize],
+        ranks: &[usize],
+        thresholds: &[f64],
+        tail_from: usize,
+    ) -> Self {
+        let mut start = Vec::with_capacity(counts.len() + 1);
+        let mut running = 0;
+        start.push(0);
+        for c in counts {
+            running += c;
+            start.push(running);
+        }
+        let mut stats = OrderStatistics {
+            buckets,
+            start,
+            slot: vec![0; buckets.len],
+            gathered: Vec::new(),
+            tail_sum: 0.0,
         };
-        losses.len()
-    ];
-    for (k, &i) in order.iter().enumerate() {
-        out[i] = Exceedance {
-            loss: losses[i],
-            probability: above[k] as f64 / total,
-        };
+        if values.is_empty() {
+            return stats;
+        }
+        let wanted: Vec<usize> = ranks
+            .iter()
+            .chain([&tail_from])
+            .map(|&r| stats.bucket_of_rank(r))
+            .chain(thresholds.iter().filter_map(|&s| stats.bucket_of(s)))
+            .collect();
+        for b in wanted {
+            if stats.slot[b] == 0 {
+                stats.gathered.push(Vec::new());
+                stats.slot[b] = stats.gathered.len() as u32;
+            }
+        }
+        let tail_bucket = stats.bucket_of_rank(tail_from);
+        let mut above = 0.0;
+        for &v in values {
+            let b = buckets.of(v);
+            let slot = stats.slot[b];
+            if slot != 0 {
+                stats.gathered[slot as usize - 1].push(v);
+            }
+            // No branch: whether a year lies above the tail's bucket is anyone's guess.
+            let mask = 0u64.wrapping_sub(u64::from(b > tail_bucket));
+            above += f64::from_bits(v.to_bits() & mask);
+        }
+        for g in &mut stats.gathered {
+            g.sort_unstable_by(f64::total_cmp);
+        }
+        let within = &stats.gathered[stats.slot[tail_bucket] as usize - 1];
+        let skip = tail_from - stats.start[tail_bucket];
+        stats.tail_sum = above + within[skip..].iter().sum::<f64>();
+        stats
     }
-    out
+
+    fn bucket_of_rank(&self, r: usize) -> usize {
+        self.start.partition_point(|&s| s <= r) - 1
+    }
+
+    /// The bucket of threshold `s`, if some numbers are neither surely above nor surely below.
+    fn bucket_of(&self, s: f64) -> Option<usize> {
+        let key = s.to_bits() >> self.buckets.shift;
+        let base = self.buckets.base;
+        let inside = s > 0.0 && key >= base && key - base < self.slot.len() as u64;
+        inside.then(|| (key - base) as usize)
+    }
+
+    /// The number of rank `r` (0-based), which must be one of the ranks asked for.
+    fn nth(&self, r: usize) -> f64 {
+        let b = self.bucket_of_rank(r);
+        self.gathered[self.slot[b] as usize - 1][r - self.start[b]]
+    }
+
+    /// How many numbers exceed `s`, which must be one of the thresholds given.
+    fn count_above(&self, s: f64) -> usize {
+        let total = self.start[self.start.len() - 1];
+        if total == 0 || s.is_nan() {
+            return 0;
+        }
+        match self.bucket_of(s) {
+            Some(b) => {
+                let within = &self.gathered[self.slot[b] as usize - 1];
+                total - self.start[b + 1] + within.len() - within.partition_point(|&v| v <= s)
+            }
+            None if s <= 0.0 || (s.to_bits() >> self.buckets.shift) < self.buckets.base => total,
+            None => 0,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +416,52 @@ mod tests {
                 .windows(2)
                 .all(|w| w[0].probability >= w[1].probability)
         );
+    }
+
+    #[test]
+    fn order_statistics_agree_with_sorting() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
+        let wide: Vec<f64> = (0..20_000)
+            .map(|_| (rng.r#gen::<f64>() * 40.0 - 20.0).exp2())
+            .chain([1.0, 2.0, 3.0, 3.0, 3.0, f64::MIN_POSITIVE, 1e300])
+            .collect();
+        let ties: Vec<f64> = (0..5_000).map(|i| f64::from(i % 7 + 1)).collect();
+        for values in [wide, ties, vec![5.0], vec![5.0, 5.0]] {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
+            let len = values.len();
+            let ranks: Vec<usize> = [0, len / 10, len / 2, len * 99 / 100, len - 1].into();
+            let thresholds = [
+                0.0,
+                -1.0,
+                0.5,
+                1.0,
+                3.0,
+                1e-300,
+                1e300,
+                f64::INFINITY,
+                f64::NAN,
+                min,
+                max,
+            ];
+            for tail_from in [0, len / 2, len - 1] {
+                let buckets = Buckets::new(min, max, len);
+                let mut counts = vec![0; buckets.len];
+                values.iter().for_each(|&v| counts[buckets.of(v)] += 1);
+                let stats =
+                    OrderStatistics::new(&values, buckets, &counts, &ranks, &thresholds, tail_from);
+                for &r in &ranks {
+                    assert_eq!(stats.nth(r), sorted[r]);
+                }
+                for &s in &thresholds {
+                    let want = sorted.iter().filter(|&&v| v > s).count();
+                    assert_eq!(stats.count_above(s), want, "{s}");
+                }
+                let tail: f64 = sorted[tail_from..].iter().sum();
+                assert!((stats.tail_sum - tail).abs() <= 1e-12 * tail, "{tail_from}");
+            }
+        }
     }
 
     #[test]

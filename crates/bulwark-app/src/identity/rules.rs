@@ -13,7 +13,7 @@ use super::accounts;
 use super::findings::{self, KINDS};
 use crate::audit_log::{Actor, Change, record};
 use crate::inventory::assets;
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 use crate::settings::Settings;
@@ -198,11 +198,7 @@ async fn remove(
     id: &str,
     change: Change,
 ) -> AppResult<()> {
-    let q = Query::delete()
-        .from_table(Alias::new(table))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, table, id).await?;
     record(tx, now, actor, change).await?;
     findings::refresh(tx, now, actor, settings).await?;
     Ok(())

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::{CLASSIFICATIONS, KINDS, LIFECYCLES, one_of};
 use crate::audit_log::{Actor, Change, record};
 use crate::identity::people;
-use crate::platform::db::{Db, DbError, Handle, Tx};
+use crate::platform::db::{Db, DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 
@@ -732,11 +732,7 @@ pub async fn update(
 /// Deletes an asset with its dependencies and software inventory, and records it.
 pub async fn delete(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> AppResult<()> {
     let before = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    let q = Query::delete()
-        .from_table(Alias::new("assets"))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, "assets", id).await?;
     record(
         tx,
         now,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{DEPENDENCY_KINDS, one_of};
 use crate::audit_log::{Actor, Change, record};
 use crate::inventory::assets;
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 
@@ -249,11 +249,7 @@ pub async fn add(
 /// Removes a dependency and records it.
 pub async fn remove(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> AppResult<()> {
     let before = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    let q = Query::delete()
-        .from_table(Alias::new("asset_dependencies"))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, "asset_dependencies", id).await?;
     record(
         tx,
         now,

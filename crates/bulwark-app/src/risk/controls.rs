@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{CONTROL_KINDS, CONTROL_STATUSES, check_choice, next_code, person_by_email};
 use crate::audit_log::{Actor, Change, record};
 use crate::inventory::PersonRef;
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 
@@ -352,12 +352,7 @@ pub async fn create(
         ("created_at", now.to_db().into()),
         ("updated_at", now.to_db().into()),
     ]);
-    let q = Query::insert()
-        .into_table(Alias::new("controls"))
-        .columns(set.iter().map(|(c, _)| Alias::new(*c)))
-        .values_panic(set.into_iter().map(|(_, v)| v.into()))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::insert(tx, "controls", set).await?;
     set_requires(tx, now, &id, requires.as_deref().unwrap_or_default()).await?;
     let c = by_id(&mut tx.h(), &id).await?.ok_or(AppError::NotFound)?;
     record(
@@ -381,12 +376,7 @@ pub async fn update(
     let before = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     let (mut set, requires) = columns(&mut tx.h(), i, Some(&before)).await?;
     set.push(("updated_at", now.to_db().into()));
-    let q = Query::update()
-        .table(Alias::new("controls"))
-        .values(set.into_iter().map(|(c, v)| (Alias::new(c), v.into())))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::update(tx, "controls", id, set).await?;
     if let Some(r) = requires {
         set_requires(tx, now, id, &r).await?;
     }
@@ -406,11 +396,7 @@ pub async fn update(
 /// Removes a control, its links to risks and the requirements on it.
 pub async fn delete(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> AppResult<()> {
     let c = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    let q = Query::delete()
-        .from_table(Alias::new("controls"))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, "controls", id).await?;
     record(
         tx,
         now,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::builtin_id;
 use crate::audit_log::{Actor, Change, record};
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 
@@ -255,11 +255,7 @@ pub async fn delete(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> App
             m.assessments
         )));
     }
-    let q = Query::delete()
-        .from_table(Alias::new("risk_matrices"))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, "risk_matrices", id).await?;
     record(
         tx,
         now,

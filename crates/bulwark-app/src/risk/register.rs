@@ -18,7 +18,7 @@ use super::treatment::{self, Acceptance};
 use super::{CATEGORIES, STATUSES, TREATMENTS, check_choice, matrices, next_code, person_by_email};
 use crate::audit_log::{Actor, Change, record};
 use crate::inventory::PersonRef;
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 
@@ -652,12 +652,7 @@ pub async fn create(tx: &mut Tx, now: Timestamp, actor: &Actor, i: &RiskInput) -
         ("created_at", now.to_db().into()),
         ("updated_at", now.to_db().into()),
     ]);
-    let q = Query::insert()
-        .into_table(Alias::new("risks"))
-        .columns(set.iter().map(|(c, _)| Alias::new(*c)))
-        .values_panic(set.into_iter().map(|(_, v)| v.into()))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::insert(tx, "risks", set).await?;
     write_links(tx, now, &id, &links).await?;
     let r = by_id(&mut tx.h(), &id).await?.ok_or(AppError::NotFound)?;
     record(
@@ -681,12 +676,7 @@ pub async fn update(
     let before = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     let (mut set, links) = check(&mut tx.h(), i, Some(&before)).await?;
     set.push(("updated_at", now.to_db().into()));
-    let q = Query::update()
-        .table(Alias::new("risks"))
-        .values(set.into_iter().map(|(c, v)| (Alias::new(c), v.into())))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::update(tx, "risks", id, set).await?;
     write_links(tx, now, id, &links).await?;
     let after = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     record(
@@ -704,11 +694,7 @@ pub async fn update(
 /// Removes a risk with its scores, links, actions and acceptances.
 pub async fn delete(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> AppResult<()> {
     let r = by_id(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    let q = Query::delete()
-        .from_table(Alias::new("risks"))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, "risks", id).await?;
     record(
         tx,
         now,
@@ -818,10 +804,5 @@ async fn set_columns(
     mut set: Vec<(&'static str, Value)>,
 ) -> Result<(), DbError> {
     set.push(("updated_at", now.to_db().into()));
-    let q = Query::update()
-        .table(Alias::new("risks"))
-        .values(set.into_iter().map(|(c, v)| (Alias::new(c), v.into())))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await.map(|_| ())
+    rows::update(tx, "risks", id, set).await
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::CATEGORIES;
 use crate::audit_log::{Actor, Change, record};
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 
@@ -283,11 +283,7 @@ pub async fn update(
 /// Removes one of the organisation's threats (its links to risks go with it).
 pub async fn delete(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> AppResult<()> {
     let t = own(&mut tx.h(), id).await?;
-    let q = Query::delete()
-        .from_table(Alias::new("threats"))
-        .and_where(Expr::col(Alias::new("id")).eq(&t.id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, "threats", &t.id).await?;
     record(
         tx,
         now,

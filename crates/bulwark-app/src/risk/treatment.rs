@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{person_by_email, register};
 use crate::app::AppState;
 use crate::audit_log::{Actor, Change, record};
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 use crate::platform::jobs;
@@ -234,12 +234,7 @@ pub async fn add_action(
         ("created_at", now.to_db().into()),
         ("updated_at", now.to_db().into()),
     ]);
-    let q = Query::insert()
-        .into_table(Alias::new("risk_actions"))
-        .columns(set.iter().map(|(c, _)| Alias::new(*c)))
-        .values_panic(set.into_iter().map(|(_, v)| v.into()))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::insert(tx, "risk_actions", set).await?;
     let a = action(&mut tx.h(), &id).await?.ok_or(AppError::NotFound)?;
     record(
         tx,
@@ -262,12 +257,7 @@ pub async fn update_action(
     let before = action(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     let mut set = action_columns(&mut tx.h(), i, false, now).await?;
     set.push(("updated_at", now.to_db().into()));
-    let q = Query::update()
-        .table(Alias::new("risk_actions"))
-        .values(set.into_iter().map(|(c, v)| (Alias::new(c), v.into())))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::update(tx, "risk_actions", id, set).await?;
     let after = action(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     record(
         tx,
@@ -284,11 +274,7 @@ pub async fn update_action(
 /// Removes an action.
 pub async fn delete_action(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> AppResult<()> {
     let a = action(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
-    let q = Query::delete()
-        .from_table(Alias::new("risk_actions"))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
-    tx.h().execute(&q).await?;
+    rows::delete(tx, "risk_actions", id).await?;
     record(
         tx,
         now,

@@ -10,6 +10,7 @@
 mod bind;
 pub mod migrate;
 mod migrations;
+pub mod rows;
 pub mod schema;
 
 use std::path::Path;
