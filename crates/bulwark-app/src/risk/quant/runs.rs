@@ -10,11 +10,15 @@ use serde::Deserialize;
 use super::job::{JOB_KIND, Payload};
 use super::{SCOPES, Simulation, model, status};
 use crate::audit_log::{Actor, Change, record};
+use crate::platform::db::rows::{self, Columns};
 use crate::platform::db::{Db, DbError, Handle, Tx};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 use crate::platform::jobs;
 use crate::settings::Settings;
+
+/// The table of runs.
+const TABLE: &str = "risk_simulations";
 
 /// A simulation to run.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -108,39 +112,27 @@ pub async fn request(
         settings.risk_default_trials,
         settings.risk_max_trials,
     ));
-    let q = Query::insert()
-        .into_table(Alias::new("risk_simulations"))
-        .columns(
-            [
-                "id",
-                "scope",
-                "risk_id",
-                "trials",
+    rows::insert(
+        tx,
+        TABLE,
+        vec![
+            ("id", id.clone().into()),
+            ("scope", n.scope.clone().into()),
+            ("risk_id", n.risk_id.clone().into()),
+            ("trials", i64::try_from(trials).unwrap_or(i64::MAX).into()),
+            (
                 "seed",
-                "budget",
-                "status",
-                "done",
-                "total",
-                "requested_by",
-                "created_at",
-            ]
-            .map(Alias::new),
-        )
-        .values_panic([
-            id.clone().into(),
-            n.scope.clone().into(),
-            n.risk_id.clone().into(),
-            i64::try_from(trials).unwrap_or(i64::MAX).into(),
-            i64::try_from(n.seed.unwrap_or(1)).unwrap_or(1).into(),
-            n.budget.into(),
-            status::QUEUED.into(),
-            0i64.into(),
-            0i64.into(),
-            actor.label.clone().into(),
-            now.to_db().into(),
-        ])
-        .to_owned();
-    tx.h().execute(&q).await?;
+                i64::try_from(n.seed.unwrap_or(1)).unwrap_or(1).into(),
+            ),
+            ("budget", n.budget.into()),
+            ("status", status::QUEUED.into()),
+            ("done", 0i64.into()),
+            ("total", 0i64.into()),
+            ("requested_by", actor.label.clone().into()),
+            ("created_at", now.to_db().into()),
+        ],
+    )
+    .await?;
     jobs::enqueue(
         tx,
         now,
@@ -239,7 +231,7 @@ fn select(full: bool) -> SelectStatement {
         ]
         .map(Alias::new),
     )
-    .from(Alias::new("risk_simulations"));
+    .from(Alias::new(TABLE));
     if full {
         q.columns([Alias::new("result"), Alias::new("model")]);
     }
@@ -310,14 +302,11 @@ pub async fn cancel(tx: &mut Tx, now: Timestamp, actor: &Actor, id: &str) -> App
             )));
         }
     };
-    let mut q = Query::update();
-    q.table(Alias::new("risk_simulations"))
-        .value(Alias::new("status"), to)
-        .and_where(Expr::col(Alias::new("id")).eq(id));
+    let mut set: Columns = vec![("status", to.into())];
     if to == status::CANCELLED {
-        q.value(Alias::new("finished_at"), now.to_db());
+        set.push(("finished_at", now.to_db().into()));
     }
-    tx.h().execute(&q).await?;
+    rows::update(tx, TABLE, id, set).await?;
     let after = get(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     record(
         tx,
@@ -356,15 +345,13 @@ pub async fn begin(db: &Db, now: Timestamp, id: &str) -> AppResult<Option<Simula
     };
     match sim.status.as_str() {
         status::QUEUED | status::RUNNING => {
-            let q = Query::update()
-                .table(Alias::new("risk_simulations"))
-                .value(Alias::new("status"), status::RUNNING)
-                .value(Alias::new("started_at"), now.to_db())
-                .value(Alias::new("done"), 0i64)
-                .value(Alias::new("total"), 0i64)
-                .and_where(Expr::col(Alias::new("id")).eq(id))
-                .to_owned();
-            tx.h().execute(&q).await?;
+            let set = vec![
+                ("status", status::RUNNING.into()),
+                ("started_at", now.to_db().into()),
+                ("done", 0i64.into()),
+                ("total", 0i64.into()),
+            ];
+            rows::update(&mut tx, TABLE, id, set).await?;
             let sim = get(&mut tx.h(), id).await?;
             tx.commit().await?;
             Ok(sim)
@@ -385,17 +372,10 @@ pub async fn set_model(
     model: &serde_json::Value,
     notes: &[String],
 ) -> Result<(), DbError> {
-    let q = Query::update()
-        .table(Alias::new("risk_simulations"))
-        .value(Alias::new("model"), model.to_string())
-        .value(
-            Alias::new("notes"),
-            serde_json::to_string(notes).unwrap_or_else(|_| "[]".into()),
-        )
-        .and_where(Expr::col(Alias::new("id")).eq(id))
-        .to_owned();
+    let notes = serde_json::to_string(notes).unwrap_or_else(|_| "[]".into());
+    let set = vec![("model", model.to_string().into()), ("notes", notes.into())];
     let mut tx = db.begin().await?;
-    tx.h().execute(&q).await?;
+    rows::update(&mut tx, TABLE, id, set).await?;
     tx.commit().await
 }
 
@@ -407,7 +387,7 @@ struct StatusRow {
 /// Writes how far a run is; returns its status (`cancelling` when someone asked it to stop).
 pub async fn progress(db: &Db, id: &str, done: u64, total: u64) -> Result<String, DbError> {
     let q = Query::update()
-        .table(Alias::new("risk_simulations"))
+        .table(Alias::new(TABLE))
         .value(Alias::new("done"), i64::try_from(done).unwrap_or(i64::MAX))
         .value(
             Alias::new("total"),
@@ -443,28 +423,26 @@ pub async fn finish(
     let Some(before) = get(&mut tx.h(), id).await? else {
         return Ok(());
     };
-    let mut q = Query::update();
-    q.table(Alias::new("risk_simulations"))
-        .value(Alias::new("finished_at"), now.to_db())
-        .value(Alias::new("elapsed_ms"), elapsed_ms)
-        .and_where(Expr::col(Alias::new("id")).eq(id));
+    let mut set: Columns = vec![
+        ("finished_at", now.to_db().into()),
+        ("elapsed_ms", elapsed_ms.into()),
+    ];
     match outcome {
         Outcome::Done(report, trials) => {
             let trials = i64::try_from(trials).unwrap_or(i64::MAX);
-            q.value(Alias::new("status"), status::DONE)
-                .value(Alias::new("result"), report.to_string())
-                .value(Alias::new("done"), trials)
-                .value(Alias::new("total"), trials);
+            set.extend([
+                ("status", status::DONE.into()),
+                ("result", report.to_string().into()),
+                ("done", trials.into()),
+                ("total", trials.into()),
+            ]);
         }
         Outcome::Failed(why) => {
-            q.value(Alias::new("status"), status::FAILED)
-                .value(Alias::new("error"), why);
+            set.extend([("status", status::FAILED.into()), ("error", why.into())]);
         }
-        Outcome::Cancelled => {
-            q.value(Alias::new("status"), status::CANCELLED);
-        }
+        Outcome::Cancelled => set.push(("status", status::CANCELLED.into())),
     }
-    tx.h().execute(&q).await?;
+    rows::update(&mut tx, TABLE, id, set).await?;
     let after = get(&mut tx.h(), id).await?.ok_or(AppError::NotFound)?;
     let mut summary = status_of(&after);
     if let Some(r) = &after.result {

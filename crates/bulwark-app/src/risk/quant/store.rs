@@ -6,7 +6,7 @@ use sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement}
 
 use super::{ControlEffect, Effect, Estimates, Quantification, model};
 use crate::audit_log::{Actor, Change, record};
-use crate::platform::db::{DbError, Handle, Tx};
+use crate::platform::db::{DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 use crate::risk::register;
@@ -63,18 +63,14 @@ pub async fn put(
             .to_owned();
         tx.h().execute(&q).await?;
     } else {
-        let q = Query::insert()
-            .into_table(Alias::new("risk_quantifications"))
-            .columns(["id", "risk_id", "model", "updated_by", "updated_at"].map(Alias::new))
-            .values_panic([
-                new_id(now).into(),
-                risk_id.into(),
-                json.into(),
-                actor.label.clone().into(),
-                now.to_db().into(),
-            ])
-            .to_owned();
-        tx.h().execute(&q).await?;
+        let set = vec![
+            ("id", new_id(now).into()),
+            ("risk_id", risk_id.into()),
+            ("model", json.into()),
+            ("updated_by", actor.label.clone().into()),
+            ("updated_at", now.to_db().into()),
+        ];
+        rows::insert(tx, "risk_quantifications", set).await?;
     }
     let after = get(&mut tx.h(), risk_id).await?.ok_or(AppError::NotFound)?;
     let mut change = Change::new(
