@@ -42,12 +42,12 @@ fn serves_logs_no_secrets_and_stops_gracefully() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Read the logs as they come: a full pipe (64 KiB; the migrations' debug logs alone are
-    // more) would block the server before it is ready.
-    let mut err = child.stderr.take().unwrap();
+    // Drain the logs while the server runs: at debug level they outgrow the pipe's buffer, and
+    // a server blocked on writing its log would stop answering.
+    let mut err_pipe = child.stderr.take().unwrap();
     let logs = std::thread::spawn(move || {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).unwrap();
+        std::io::Read::read_to_string(&mut err_pipe, &mut s).unwrap();
         s
     });
     let addr = ready_addr(child.stdout.take().unwrap());
