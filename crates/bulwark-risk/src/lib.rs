@@ -4,10 +4,11 @@
 //! three built-in matrices (3×3, 4×4, 5×5, in the style of ISO/IEC 27005) are the defaults and
 //! organisations may define their own. [`appetite`] says whether a level is above what a
 //! category of risk may carry, across matrices of different sizes. [`heatmap`] draws the
-//! register as an SVG grid.
+//! register as an SVG grid; [`lec`] draws a loss-exceedance curve with the risk tolerance over it.
 
 pub mod appetite;
 pub mod heatmap;
+pub mod lec;
 pub mod matrix;
 mod svg;
 

@@ -67,7 +67,7 @@ enum Command {
     /// Identity findings.
     #[command(subcommand)]
     Identity(crate::identity::IdentityCmd),
-    /// The risk register: export it to a file.
+    /// The risk register: export it to a file, or run a quantitative model file.
     #[command(subcommand)]
     Risk(crate::risk::RiskCmd),
 }

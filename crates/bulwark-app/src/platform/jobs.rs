@@ -218,6 +218,12 @@ pub fn handlers() -> HashMap<&'static str, JobHandler> {
         }),
     );
     h.insert(
+        crate::risk::quant::job::JOB_KIND,
+        Arc::new(|app: AppState, payload: String| -> JobFuture {
+            Box::pin(crate::risk::quant::job::run(app, payload))
+        }),
+    );
+    h.insert(
         "maintenance.purge",
         Arc::new(|app: AppState, _payload: String| -> JobFuture {
             Box::pin(async move {

@@ -72,6 +72,7 @@ pub mod controls;
 pub mod export;
 pub mod matrices;
 pub mod pages;
+pub mod quant;
 pub mod register;
 pub mod report;
 pub mod threats;

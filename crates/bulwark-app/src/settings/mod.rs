@@ -1,4 +1,5 @@
-//! Installation-wide settings: organisation name, which roles must use MFA, identity rules.
+//! Installation-wide settings: organisation name, which roles must use MFA, identity rules, the
+//! currency and the limits and tolerance of quantitative risk.
 //!
 //! Stored as JSON values in the `settings` table; read through a short cache so that every
 //! request can consult them without a query, and several instances see a change within seconds.
@@ -8,6 +9,7 @@ pub mod pages;
 
 use std::sync::RwLock;
 
+use bulwark_core::validate::FieldError;
 use bulwark_core::{Role, Timestamp};
 use sea_query::{Alias, OnConflict, Query};
 use serde::{Deserialize, Serialize};
@@ -30,7 +32,57 @@ pub struct Settings {
     /// employee-id rules: placeholders `{first}`, `{last}`, `{f}`, `{l}`, `{employee_id}`,
     /// `{email_local}`.
     pub username_templates: Vec<String>,
+    /// Currency of every amount (costs, losses): an ISO 4217 code such as EUR.
+    pub currency: String,
+    /// Simulated years per scenario when a risk simulation does not say (1,000 to
+    /// `risk_max_trials`).
+    pub risk_default_trials: u64,
+    /// The most simulated years per scenario one simulation may ask for (1,000 to 10,000,000),
+    /// so that one request cannot exhaust the server.
+    pub risk_max_trials: u64,
+    /// The organisation's risk tolerance, if leadership has stated it.
+    pub risk_tolerance: Option<RiskTolerance>,
 }
+
+/// The risk tolerance: "a loss above `loss` with at most `probability` a year", at two points;
+/// between and beyond them the straight line on the log–log chart (see docs/risk-model.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskTolerance {
+    /// Exactly two points; the larger loss must have the smaller probability.
+    pub points: Vec<TolerancePoint>,
+}
+
+/// One point of the risk tolerance.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TolerancePoint {
+    /// Probability per year, above 0 and at most 1.
+    pub probability: f64,
+    /// Loss in the currency, above 0.
+    pub loss: f64,
+}
+
+impl RiskTolerance {
+    /// The tolerance curve, or why the points do not make one.
+    pub fn curve(&self) -> Result<bulwark_fair::Tolerance, String> {
+        let [a, b] = self.points[..] else {
+            return Err(format!(
+                "give exactly two points (got {})",
+                self.points.len()
+            ));
+        };
+        let point = |p: TolerancePoint| bulwark_fair::tolerance::TolerancePoint {
+            probability: p.probability,
+            loss: p.loss,
+        };
+        bulwark_fair::Tolerance::new(point(a), point(b))
+    }
+}
+
+/// The most simulated years per scenario any run may use, whatever the settings say (three
+/// vectors of this many numbers are held while a portfolio runs: 240 MB at the ceiling).
+pub const RISK_TRIALS_CEILING: u64 = 10_000_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -39,6 +91,10 @@ impl Default for Settings {
             mfa_required_roles: vec![Role::Administrator],
             dormant_days: 45,
             username_templates: vec!["{first}.{last}".into(), "{f}{last}".into()],
+            currency: "EUR".into(),
+            risk_default_trials: bulwark_fair::model::DEFAULT_TRIALS,
+            risk_max_trials: 1_000_000,
+            risk_tolerance: None,
         }
     }
 }
@@ -59,6 +115,22 @@ pub struct SettingsPatch {
     pub mfa_required_roles: Option<Vec<String>>,
     pub dormant_days: Option<u32>,
     pub username_templates: Option<Vec<String>>,
+    pub currency: Option<String>,
+    pub risk_default_trials: Option<u64>,
+    pub risk_max_trials: Option<u64>,
+    /// A new tolerance; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RiskTolerance>)]
+    pub risk_tolerance: Option<Option<RiskTolerance>>,
+}
+
+/// A field that is present, even as `null` (`Some(None)`), as opposed to left out (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 #[derive(sqlx::FromRow)]
@@ -89,6 +161,17 @@ pub async fn load(db: &Db) -> Result<Settings, DbError> {
             "username_templates" => {
                 s.username_templates =
                     serde_json::from_str(&r.value).unwrap_or(s.username_templates)
+            }
+            "currency" => s.currency = serde_json::from_str(&r.value).unwrap_or(s.currency),
+            "risk_default_trials" => {
+                s.risk_default_trials =
+                    serde_json::from_str(&r.value).unwrap_or(s.risk_default_trials)
+            }
+            "risk_max_trials" => {
+                s.risk_max_trials = serde_json::from_str(&r.value).unwrap_or(s.risk_max_trials)
+            }
+            "risk_tolerance" => {
+                s.risk_tolerance = serde_json::from_str(&r.value).unwrap_or(s.risk_tolerance)
             }
             _ => {}
         }
@@ -172,6 +255,7 @@ pub async fn update(
             )),
         }
     }
+    risk(p, &mut after, &mut errs);
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
@@ -188,6 +272,19 @@ pub async fn update(
         (
             "username_templates",
             serde_json::to_string(&after.username_templates),
+        ),
+        ("currency", serde_json::to_string(&after.currency)),
+        (
+            "risk_default_trials",
+            serde_json::to_string(&after.risk_default_trials),
+        ),
+        (
+            "risk_max_trials",
+            serde_json::to_string(&after.risk_max_trials),
+        ),
+        (
+            "risk_tolerance",
+            serde_json::to_string(&after.risk_tolerance),
         ),
     ] {
         let q = Query::insert()
@@ -220,6 +317,50 @@ pub async fn update(
     )
     .await?;
     Ok(after)
+}
+
+/// Applies the quantitative-risk part of a patch: currency, trial limits, tolerance.
+fn risk(p: &SettingsPatch, after: &mut Settings, errs: &mut Vec<FieldError>) {
+    use bulwark_fair::model::MIN_TRIALS;
+    if let Some(c) = &p.currency {
+        let c = c.trim().to_ascii_uppercase();
+        if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()) {
+            after.currency = c;
+        } else {
+            errs.push(FieldError::new(
+                "currency",
+                "must be a three-letter ISO 4217 code such as EUR, USD or CHF",
+            ));
+        }
+    }
+    if let Some(m) = p.risk_max_trials {
+        if (MIN_TRIALS..=RISK_TRIALS_CEILING).contains(&m) {
+            after.risk_max_trials = m;
+        } else {
+            errs.push(FieldError::new(
+                "risk_max_trials",
+                format!("must be from {MIN_TRIALS} to {RISK_TRIALS_CEILING}"),
+            ));
+        }
+    }
+    if let Some(d) = p.risk_default_trials {
+        after.risk_default_trials = d;
+    }
+    if !(MIN_TRIALS..=after.risk_max_trials).contains(&after.risk_default_trials) {
+        errs.push(FieldError::new(
+            "risk_default_trials",
+            format!(
+                "must be from {MIN_TRIALS} to the maximum per simulation ({})",
+                after.risk_max_trials
+            ),
+        ));
+    }
+    if let Some(t) = &p.risk_tolerance {
+        if let Some(Err(why)) = t.as_ref().map(RiskTolerance::curve) {
+            errs.push(FieldError::new("risk_tolerance", why));
+        }
+        after.risk_tolerance = t.clone();
+    }
 }
 
 /// Settings read at most every few seconds.

@@ -48,6 +48,24 @@ struct Values {
     dormant_days: String,
     /// One template a line.
     username_templates: String,
+    currency: String,
+    risk_default_trials: String,
+    risk_max_trials: String,
+    /// The tolerance's two points as typed: probability in percent, then loss; all blank when
+    /// none is set.
+    tolerance: [[String; 2]; 2],
+}
+
+/// The form fields of the tolerance's two points: (percent, loss).
+const TOLERANCE_FIELDS: [[&str; 2]; 2] = [
+    ["tolerance_percent_1", "tolerance_loss_1"],
+    ["tolerance_percent_2", "tolerance_loss_2"],
+];
+
+/// A number as people type it: no exponent, no trailing zeros.
+fn plain(v: f64) -> String {
+    let s = format!("{v:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 impl From<super::Settings> for Values {
@@ -61,6 +79,17 @@ impl From<super::Settings> for Values {
                 .collect(),
             dormant_days: s.dormant_days.to_string(),
             username_templates: s.username_templates.join("\n"),
+            currency: s.currency,
+            risk_default_trials: s.risk_default_trials.to_string(),
+            risk_max_trials: s.risk_max_trials.to_string(),
+            tolerance: std::array::from_fn(|i| {
+                s.risk_tolerance
+                    .as_ref()
+                    .and_then(|t| t.points.get(i))
+                    .map_or_else(Default::default, |p| {
+                        [plain(p.probability * 100.0), plain(p.loss)]
+                    })
+            }),
         }
     }
 }
@@ -127,6 +156,42 @@ async fn save(
         roles: f.all("mfa_required_roles"),
         dormant_days: f.get("dormant_days"),
         username_templates: f.get("username_templates"),
+        currency: f.get("currency"),
+        risk_default_trials: f.get("risk_default_trials"),
+        risk_max_trials: f.get("risk_max_trials"),
+        tolerance: TOLERANCE_FIELDS.map(|point| point.map(|name| f.get(name))),
+    };
+    // An unreadable number is sent as 0 (trials) or NaN (tolerance), which the checks refuse
+    // with the field named; four blank tolerance fields remove the tolerance.
+    let number = |s: &str| {
+        s.trim()
+            .replace([',', ' '], "")
+            .parse::<f64>()
+            .unwrap_or(f64::NAN)
+    };
+    let tolerance = v
+        .tolerance
+        .iter()
+        .flatten()
+        .any(|x| !x.trim().is_empty())
+        .then(|| crate::settings::RiskTolerance {
+            points: v
+                .tolerance
+                .iter()
+                .map(|[percent, loss]| crate::settings::TolerancePoint {
+                    probability: number(percent) / 100.0,
+                    loss: number(loss),
+                })
+                .collect(),
+        });
+    let trials = |name: &str, typed: &str| {
+        f.has(name).then(|| {
+            typed
+                .trim()
+                .replace([',', ' '], "")
+                .parse::<u64>()
+                .unwrap_or(0)
+        })
     };
     // Fields a form leaves out stay as they are; an unreadable number is sent as 0, which the
     // check refuses with the field named.
@@ -139,13 +204,25 @@ async fn save(
         username_templates: f
             .has("username_templates")
             .then(|| v.username_templates.lines().map(str::to_string).collect()),
+        currency: f.has("currency").then(|| v.currency.clone()),
+        risk_default_trials: trials("risk_default_trials", &v.risk_default_trials),
+        risk_max_trials: trials("risk_max_trials", &v.risk_max_trials),
+        risk_tolerance: f.has(TOLERANCE_FIELDS[0][0]).then_some(tolerance),
     };
     match super::api::update_action(&app, &id, &p).await {
         Ok(_) => Ok(see_other("/settings?done=saved")),
         Err(e) => {
             let errors = Errors::from_app(
                 e,
-                &["organisation_name", "dormant_days", "username_templates"],
+                &[
+                    "organisation_name",
+                    "dormant_days",
+                    "username_templates",
+                    "currency",
+                    "risk_default_trials",
+                    "risk_max_trials",
+                    "risk_tolerance",
+                ],
             )?;
             page(&app, &id, v, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }

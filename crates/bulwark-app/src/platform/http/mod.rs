@@ -38,6 +38,8 @@ pub fn routes() -> Routes {
         .merge(crate::risk::pages::routes())
         .merge(crate::risk::export::routes())
         .merge(crate::risk::report::routes())
+        .merge(crate::risk::quant::api::routes())
+        .merge(crate::risk::quant::pages::routes())
         .merge(crate::identity::api::routes())
         .merge(crate::identity::pages::routes())
         .merge(crate::identity::reviews::api::routes())

@@ -6,6 +6,7 @@ mod m0003_identity;
 mod m0004_reviews;
 mod m0005_list_indexes;
 mod m0006_risk;
+mod m0007_risk_quant;
 
 use super::Backend;
 
@@ -50,5 +51,10 @@ pub const ALL: &[Migration] = &[
         version: 6,
         name: "risk: matrices, threats, controls, register, assessments, treatment, models",
         up: m0006_risk::up,
+    },
+    Migration {
+        version: 7,
+        name: "risk simulations: budget, simulated model, notes",
+        up: m0007_risk_quant::up,
     },
 ];
