@@ -6,6 +6,7 @@ use bulwark_app::access::{password, users};
 use bulwark_app::audit_log::store;
 use bulwark_app::demo;
 use bulwark_app::platform::db::Db;
+use bulwark_app::platform::jobs;
 use bulwark_core::Role;
 use common::TestApp;
 
@@ -262,11 +263,40 @@ async fn risk_register_with_history(app: TestApp) {
     });
     assert!(overdue >= 3, "{overdue} risks with overdue actions");
 
-    // The quantified demo's hook names existing risks.
-    let ids = demo::risks::to_quantify(&mut app.state.db.read().await.unwrap().h())
-        .await
-        .unwrap();
-    assert_eq!(ids.len(), demo::risks::QUANTIFIED.len());
+    // Six risks are quantified; the queued portfolio and investment simulations run to the end.
+    let mut quantified = 0;
+    for r in risks.iter() {
+        let (s, q) = api
+            .get(&format!(
+                "/api/v1/risks/{}/quantification",
+                r["id"].as_str().unwrap()
+            ))
+            .await;
+        if s == 200 {
+            assert!(q["mean_annual_loss"].as_f64().unwrap() > 0.0, "{q}");
+            quantified += 1;
+        }
+    }
+    assert_eq!(quantified, 6);
+    let h = jobs::handlers();
+    while jobs::run_once(&app.state, "background", &h).await.unwrap() {}
+    let (_, runs) = api.get("/api/v1/risk-simulations").await;
+    let runs = runs["items"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.iter().all(|r| r["status"] == "done"), "{runs:?}");
+    let investment = runs.iter().find(|r| r["scope"] == "investment").unwrap();
+    let (_, investment) = api
+        .get(&format!(
+            "/api/v1/risk-simulations/{}",
+            investment["id"].as_str().unwrap()
+        ))
+        .await;
+    let plan = &investment["result"]["funding"];
+    assert!(!plan["steps"].as_array().unwrap().is_empty(), "{plan}");
+    assert!(
+        plan["annual_cost"].as_f64().unwrap() <= demo::risk_quant::BUDGET as f64,
+        "{plan}"
+    );
 
     // The history gives the leadership report a trend.
     let r = bulwark_app::risk::report::gather(
@@ -292,6 +322,26 @@ async fn risk_register_with_history(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 200);
     let pdf = res.bytes().await.unwrap();
-    assert!(String::from_utf8_lossy(&pdf).contains("(Risk report: Northwind Logistics) Tj"));
+    let pdf = String::from_utf8_lossy(&pdf);
+    assert!(pdf.contains("(Risk report: Northwind Logistics) Tj"));
+    // The heat maps, and what the simulations say in words.
+    assert!(pdf.contains("(Without controls) Tj") && pdf.contains("(Impact: 1 "));
+    assert!(pdf.contains("(What the risks may cost) Tj"), "costs");
+    assert!(pdf.contains("(What to fund next) Tj"), "funding");
+    let q = r
+        .quantified
+        .as_ref()
+        .expect("the simulations are in the report");
+    let costs = q.costs_paragraph();
+    assert!(
+        costs.contains("of the 6 risks with cost estimates"),
+        "{costs}"
+    );
+    assert!(costs.contains("risk tolerance"), "{costs}");
+    assert!(
+        q.funding_lines()[0].starts_with("With a budget of 60,000 EUR a year, fund"),
+        "{:?}",
+        q.funding_lines()
+    );
 }
 both_backends!(risk_register_with_history);

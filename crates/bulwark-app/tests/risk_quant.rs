@@ -588,11 +588,18 @@ async fn trial_limits_requests_and_cancellation(app: TestApp) {
         404
     );
 
-    // Cancelled while running: progress is written as it goes, and the engine stops.
+    // Cancelled while running: progress is written as it goes, and the engine stops. Two
+    // hundred loss events a year over ten million years keep the engine busy for many seconds.
     let (s, b) = admin
         .patch("/api/v1/settings", json!({"risk_max_trials": 10_000_000}))
         .await;
     assert_eq!(s, 200, "{b}");
+    quantify(
+        &api,
+        &r,
+        json!({"lef": {"constant": 200}, "primary_loss": {"min": 1000, "mode": 2000, "max": 9000}}),
+    )
+    .await;
     let (s, q) = api
         .post(
             "/api/v1/risk-simulations",

@@ -18,9 +18,9 @@ pub struct Point {
     pub label: String,
 }
 
-/// An accessible SVG heat map of `points` on `matrix`, titled `title`. Points outside the matrix
-/// are left out (the caller places them with `Matrix::place` first).
-pub fn svg(title: &str, matrix: &Matrix, points: &[Point]) -> String {
+/// The labels of `points` in each cell: `cells[likelihood − 1][impact − 1]`. Points outside the
+/// matrix are left out.
+pub fn cells<'a>(matrix: &Matrix, points: &'a [Point]) -> Vec<Vec<Vec<&'a str>>> {
     let rows = matrix.likelihood.len();
     let cols = matrix.impact.len();
     let mut cells = vec![vec![Vec::<&str>::new(); cols]; rows];
@@ -29,6 +29,15 @@ pub fn svg(title: &str, matrix: &Matrix, points: &[Point]) -> String {
             cells[p.likelihood - 1][p.impact - 1].push(&p.label);
         }
     }
+    cells
+}
+
+/// An accessible SVG heat map of `points` on `matrix`, titled `title`. Points outside the matrix
+/// are left out (the caller places them with `Matrix::place` first).
+pub fn svg(title: &str, matrix: &Matrix, points: &[Point]) -> String {
+    let rows = matrix.likelihood.len();
+    let cols = matrix.impact.len();
+    let cells = cells(matrix, points);
     let width = LEFT + cols * CELL + 10;
     let height = TOP + rows * CELL + BOTTOM;
     let mut out = String::new();

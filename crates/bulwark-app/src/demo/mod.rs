@@ -4,13 +4,16 @@
 //! its HR file ([`people`]) adds the rest of its 150 staff, its inventory ([`inventory`]) has
 //! over 200 assets with their dependencies, and six of its systems carry accounts ([`identity`])
 //! with the problems an auditor would find, and its risk register ([`risks`]) has forty risks
-//! with controls, plans, appetite and an acceptance about to end. Everything goes through the
-//! same importers, store functions and checks as real data. Later areas hang their demo records off the same people by email.
+//! with controls, plans, appetite and an acceptance about to end; six of them are quantified
+//! ([`risk_quant`]) and a portfolio and an investment simulation are queued. Everything goes
+//! through the same importers, store functions and checks as real data. Later areas hang their
+//! demo records off the same people by email.
 
 mod identity;
 mod inventory;
 pub mod people;
 mod reviews;
+pub mod risk_quant;
 pub mod risks;
 
 use bulwark_core::Role;
@@ -316,6 +319,7 @@ pub async fn load(app: &AppState) -> anyhow::Result<()> {
     identity::load(&app.db, now, &actor, &settings, &staff).await?;
     reviews::load(&app.db, now, &actor, &app.config.public_url).await?;
     risks::load(&app.db, now, &actor).await?;
+    risk_quant::load(app, now, &actor).await?;
     tracing::info!(
         accounts = PEOPLE.len(),
         people = staff.len(),

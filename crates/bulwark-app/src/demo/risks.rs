@@ -11,11 +11,10 @@
 
 use bulwark_core::{Role, Timestamp};
 use chrono::Days;
-use sea_query::{Alias, Expr, ExprTrait, Query};
 
 use crate::access::users;
 use crate::audit_log::Actor;
-use crate::platform::db::{Db, DbError, Handle, Tx};
+use crate::platform::db::{Db, Tx};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::risk::appetite::{self, AppetiteInput};
 use crate::risk::assessments::{self, AssessmentInput};
@@ -40,9 +39,6 @@ const ISABELLA: &str = "isabella.rossi@northwind.example";
 const SAMUEL: &str = "samuel.adeyemi@northwind.example";
 const AISHA: &str = "aisha.rahman@northwind.example";
 const JONATHAN: &str = "jonathan.price@northwind.example";
-
-/// The risks the quantitative demo models (Open FAIR), by code.
-pub const QUANTIFIED: [&str; 6] = ["R-001", "R-002", "R-004", "R-018", "R-020", "R-031"];
 
 /// The risk accepted until two weeks after the demo's "now".
 pub const ACCEPTED: &str = "R-011";
@@ -1064,22 +1060,4 @@ pub async fn load(db: &Db, now: Timestamp, actor: &Actor) -> anyhow::Result<()> 
         .map_err(|e| anyhow::anyhow!("demo risks: {}", e.detail()))?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The ids of the risks the quantitative demo should model ([`QUANTIFIED`]), in that order.
-pub async fn to_quantify(h: &mut Handle<'_>) -> Result<Vec<String>, DbError> {
-    let q = Query::select()
-        .columns([Alias::new("id"), Alias::new("code")])
-        .from(Alias::new("risks"))
-        .and_where(Expr::col(Alias::new("code")).is_in(QUANTIFIED))
-        .to_owned();
-    let rows: Vec<(String, String)> = h.fetch_all(&q).await?;
-    Ok(QUANTIFIED
-        .iter()
-        .filter_map(|c| {
-            rows.iter()
-                .find(|(_, code)| code == c)
-                .map(|(id, _)| id.clone())
-        })
-        .collect())
 }

@@ -1,5 +1,5 @@
-//! A small writer of text reports as PDF: a title, headings, paragraphs and tables that wrap
-//! and break across A4 pages, in the built-in Helvetica fonts (no font files), page numbers
+//! A small writer of text reports as PDF: a title, headings, paragraphs, tables that wrap and
+//! break across A4 pages and grids of coloured cells (heat maps), in the built-in Helvetica fonts (no font files), page numbers
 //! in the footer. Pure: it takes the text and returns the bytes. Uses `pdf-writer` for the file
 //! structure; content streams are left uncompressed.
 
@@ -30,6 +30,24 @@ enum Block {
         columns: Vec<(String, f32)>,
         rows: Vec<Vec<String>>,
     },
+    Grids(Vec<Grid>),
+}
+
+/// A grid of coloured cells, such as a heat map: rows are drawn with the first at the bottom,
+/// labelled on the left; columns are numbered, with their labels in a legend underneath.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub title: String,
+    /// What the rows are (written above their labels), such as "Likelihood".
+    pub rows_name: String,
+    /// Row labels, first (bottom) row first.
+    pub rows: Vec<String>,
+    /// What the columns are (written before the legend), such as "Impact".
+    pub columns_name: String,
+    /// Column labels, first (left) column first.
+    pub columns: Vec<String>,
+    /// `cells[row][column]`: a `#rrggbb` fill and the text in the middle (may be empty).
+    pub cells: Vec<Vec<(String, String)>>,
 }
 
 impl Report {
@@ -62,6 +80,12 @@ impl Report {
         self
     }
 
+    /// Adds grids side by side (two fit across the page).
+    pub fn grids(&mut self, grids: Vec<Grid>) -> &mut Self {
+        self.blocks.push(Block::Grids(grids));
+        self
+    }
+
     /// The PDF file.
     pub fn render(&self) -> Vec<u8> {
         let mut l = Layout::default();
@@ -77,6 +101,7 @@ impl Report {
                 }
                 Block::Paragraph(t) => l.lines(t, BODY, false, PAGE_W - 2.0 * MARGIN),
                 Block::Table { columns, rows } => l.table(columns, rows),
+                Block::Grids(grids) => l.grids(grids),
             }
         }
         l.finish(&self.title)
@@ -151,6 +176,101 @@ impl Layout {
             }
             self.row(&widths, r, false);
         }
+    }
+
+    /// Grids side by side, each in an equal share of the width; the tallest sets the height.
+    fn grids(&mut self, grids: &[Grid]) {
+        const GAP: f32 = 18.0;
+        const LABELS: f32 = 64.0;
+        const SMALL: f32 = 7.0;
+        if grids.is_empty() {
+            return;
+        }
+        let n = grids.len() as f32;
+        let share = (PAGE_W - 2.0 * MARGIN - GAP * (n - 1.0)) / n;
+        let cell = |g: &Grid| {
+            let across = g.columns.len().max(1) as f32;
+            ((share - LABELS) / across).min(30.0)
+        };
+        let legends: Vec<Vec<String>> = grids
+            .iter()
+            .map(|g| {
+                let legend = g
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{} {c}", i + 1))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                wrap(&format!("{}: {legend}", g.columns_name), SMALL, share)
+            })
+            .collect();
+        let height = grids
+            .iter()
+            .zip(&legends)
+            .map(|(g, legend)| {
+                BODY * LEADING * 2.0
+                    + g.rows.len() as f32 * cell(g)
+                    + SMALL * LEADING * (1.0 + legend.len() as f32)
+            })
+            .fold(0.0, f32::max);
+        self.y -= BODY * 0.5;
+        self.room(height);
+        let top = self.y;
+        for (k, (g, legend)) in grids.iter().zip(&legends).enumerate() {
+            let left = MARGIN + k as f32 * (share + GAP);
+            let size = cell(g);
+            let mut y = top - BODY * LEADING;
+            self.text(left, y, BODY, true, &g.title);
+            y -= BODY * LEADING;
+            self.text(left, y + 2.0, SMALL, false, &g.rows_name);
+            let grid_top = y;
+            for (r, label) in g.rows.iter().enumerate() {
+                // The first row is at the bottom.
+                let row_top = grid_top - (g.rows.len() - 1 - r) as f32 * size;
+                let line = wrap(label, SMALL, LABELS - 4.0).remove(0);
+                self.text(
+                    left,
+                    row_top - size / 2.0 - SMALL / 3.0,
+                    SMALL,
+                    false,
+                    &line,
+                );
+                for (c, (fill, text)) in g.cells.get(r).into_iter().flatten().enumerate() {
+                    let x = left + LABELS + c as f32 * size;
+                    let (red, green, blue) = rgb(fill);
+                    self.page()
+                        .set_fill_rgb(red, green, blue)
+                        .set_stroke_rgb(1.0, 1.0, 1.0)
+                        .set_line_width(1.0)
+                        .rect(x, row_top - size, size, size)
+                        .fill_nonzero_and_stroke();
+                    if !text.is_empty() {
+                        let ink = if bulwark_risk::ink_on(fill) == "#000000" {
+                            0.0
+                        } else {
+                            1.0
+                        };
+                        self.page().set_fill_rgb(ink, ink, ink);
+                        let x = x + (size - width(text, BODY)) / 2.0;
+                        self.text(x, row_top - size / 2.0 - BODY / 3.0, BODY, true, text);
+                    }
+                    self.page().set_fill_rgb(0.0, 0.0, 0.0);
+                }
+            }
+            let mut y = grid_top - g.rows.len() as f32 * size;
+            for c in 0..g.columns.len() {
+                let label = (c + 1).to_string();
+                let x = left + LABELS + c as f32 * size + (size - width(&label, SMALL)) / 2.0;
+                self.text(x, y - SMALL * LEADING, SMALL, false, &label);
+            }
+            y -= SMALL * LEADING;
+            for line in legend {
+                y -= SMALL * LEADING;
+                self.text(left, y, SMALL, false, line);
+            }
+        }
+        self.y = top - height;
     }
 
     fn row_height(&self, widths: &[f32], cells: &[String]) -> f32 {
@@ -292,6 +412,17 @@ fn wrap(s: &str, size: f32, max: f32) -> Vec<String> {
     out
 }
 
+/// A `#rrggbb` colour as fractions; grey when it is not one.
+fn rgb(colour: &str) -> (f32, f32, f32) {
+    let channel = |i: usize| {
+        colour
+            .get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .map_or(0.6, |v| f32::from(v) / 255.0)
+    };
+    (channel(1), channel(3), channel(5))
+}
+
 /// Text in the WinAnsi encoding of the built-in fonts; what it cannot show becomes `?`.
 fn win_ansi(s: &str) -> Vec<u8> {
     s.chars()
@@ -356,5 +487,37 @@ mod tests {
         );
         assert!(text.contains("(ASCII \\(balanced\\) \\\\ \\)) Tj"));
         assert!(text.trim_end().ends_with("%%EOF"));
+    }
+
+    #[test]
+    fn draws_grids_side_by_side() {
+        let grid = |title: &str| Grid {
+            title: title.into(),
+            rows_name: "Likelihood".into(),
+            rows: vec!["Rare".into(), "Likely".into()],
+            columns_name: "Impact".into(),
+            columns: vec!["Minor".into(), "Severe".into()],
+            cells: vec![
+                vec![
+                    ("#2e7d32".into(), String::new()),
+                    ("#f9a825".into(), "3".into()),
+                ],
+                vec![
+                    ("#f9a825".into(), "1".into()),
+                    ("#c62828".into(), String::new()),
+                ],
+            ],
+        };
+        let mut r = Report::new("Grids");
+        r.grids(vec![grid("Before"), grid("After")]);
+        let text = String::from_utf8_lossy(&r.render()).into_owned();
+        assert!(text.contains("(Before) Tj") && text.contains("(After) Tj"));
+        assert!(text.contains("(Impact: 1 Minor, 2 Severe) Tj"), "legend");
+        // Four cells per grid, each filled in its colour: #c62828 is 0.776 0.157 0.157.
+        assert_eq!(text.matches(" re\n").count(), 8);
+        assert!(
+            text.contains("0.7764706 0.15686275 0.15686275 rg"),
+            "{text}"
+        );
     }
 }

@@ -688,7 +688,17 @@ pub async fn heatmap(
 
 /// The heat map of `risks` (closed ones left out) scored `kind` on matrix `m`.
 pub fn heatmap_svg(risks: &[Risk], m: &RiskMatrix, kind: &str) -> String {
-    let points: Vec<bulwark_risk::heatmap::Point> = risks
+    let title = format!("{} ({})", super::label_of(ASSESSMENT_KINDS, kind), m.name);
+    bulwark_risk::heatmap::svg(&title, &m.definition, &heat_points(risks, m, kind))
+}
+
+/// The risks not closed whose `kind` score is on `m`, as points of a heat map.
+pub fn heat_points(
+    risks: &[Risk],
+    m: &RiskMatrix,
+    kind: &str,
+) -> Vec<bulwark_risk::heatmap::Point> {
+    risks
         .iter()
         .filter(|r| r.status != "closed")
         .filter_map(|r| {
@@ -703,7 +713,5 @@ pub fn heatmap_svg(risks: &[Risk], m: &RiskMatrix, kind: &str) -> String {
                 label: format!("{} {}", r.code, r.title),
             })
         })
-        .collect();
-    let title = format!("{} ({})", super::label_of(ASSESSMENT_KINDS, kind), m.name);
-    bulwark_risk::heatmap::svg(&title, &m.definition, &points)
+        .collect()
 }

@@ -19,8 +19,10 @@ use chrono::{Days, NaiveDate};
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 
 use super::controls::{self, Control};
+use super::matrices::{self, RiskMatrix};
+use super::quant::summary::{self, Latest};
 use super::register::{self, Risk, RiskFilter};
-use super::{CONTROL_STATUSES, api, label_of, matrices};
+use super::{CONTROL_STATUSES, api, label_of};
 use crate::access::Identity;
 use crate::app::AppState;
 use crate::platform::db::{DbError, Handle};
@@ -165,6 +167,10 @@ pub struct RiskReport {
     pub acceptances: Vec<Accepted>,
     /// The register, for the heat maps.
     pub risks: Vec<Risk>,
+    /// The matrix the heat maps are drawn on (the default one).
+    pub matrix: RiskMatrix,
+    /// What the latest simulations say, if any has finished.
+    pub quantified: Option<Latest>,
 }
 
 /// A score as the trend reads it.
@@ -218,7 +224,12 @@ pub async fn gather(
     let risks = register::list(h, &RiskFilter::default()).await?;
     let controls = controls::list(h).await?;
     let scores = scores(h).await?;
-    Ok(build(now, organisation, risks, &controls, &scores))
+    let matrix = matrices::by_id(h, &matrices::default_id())
+        .await?
+        .ok_or(DbError::RowNotFound)?;
+    let mut report = build(now, organisation, risks, &controls, &scores, matrix);
+    report.quantified = summary::latest(h).await?;
+    Ok(report)
 }
 
 /// Where a score sits on a 0–1 scale, to compare scores made on different matrices.
@@ -534,6 +545,7 @@ pub fn build(
     risks: Vec<Risk>,
     controls: &[Control],
     scores: &[ScoreRow],
+    matrix: RiskMatrix,
 ) -> RiskReport {
     let today = now.datetime().date_naive();
     let live: Vec<&Risk> = risks.iter().filter(|r| r.status != "closed").collect();
@@ -550,6 +562,8 @@ pub fn build(
         initiatives,
         acceptances,
         risks,
+        matrix,
+        quantified: None,
     }
 }
 
@@ -569,12 +583,89 @@ impl RiskReport {
         )
     }
 
+    /// Risks not closed whose score of this kind is on another matrix than the one drawn.
+    pub fn elsewhere(&self) -> usize {
+        self.risks
+            .iter()
+            .filter(|x| x.status != "closed")
+            .filter_map(Risk::in_force)
+            .filter(|a| a.matrix_id.as_deref() != Some(self.matrix.id.as_str()))
+            .count()
+    }
+
+    /// What the heat maps show, in a paragraph.
+    pub fn maps_paragraph(&self) -> String {
+        let mut p = format!(
+            "Each square counts the risks that are not closed at that likelihood and impact on \
+             the {} matrix. Compare the level without controls with the level now.",
+            self.matrix.name
+        );
+        let elsewhere = self.elsewhere();
+        if elsewhere > 0 {
+            p.push_str(&format!(
+                " {} scored on another matrix {} not drawn.",
+                plural(elsewhere, "risk", "risks"),
+                if elsewhere == 1 { "is" } else { "are" }
+            ));
+        }
+        p
+    }
+
+    /// The heat map of the `kind` scores as SVG, for the page.
+    pub fn heat_svg(&self, kind: &str) -> String {
+        api::heatmap_svg(&self.risks, &self.matrix, kind)
+    }
+
+    /// The heat map of the `inherent` or `current` scores for the PDF.
+    fn grid(&self, kind: &str) -> pdf::Grid {
+        let m = &self.matrix.definition;
+        let points = api::heat_points(&self.risks, &self.matrix, kind);
+        let counts = bulwark_risk::heatmap::cells(m, &points);
+        pdf::Grid {
+            title: if kind == "inherent" {
+                "Without controls"
+            } else {
+                "Now, with today's controls"
+            }
+            .into(),
+            rows_name: "Likelihood".into(),
+            rows: m.likelihood.iter().map(|a| a.label.clone()).collect(),
+            columns_name: "Impact".into(),
+            columns: m.impact.iter().map(|a| a.label.clone()).collect(),
+            cells: counts
+                .iter()
+                .enumerate()
+                .map(|(l, row)| {
+                    row.iter()
+                        .enumerate()
+                        .map(|(i, names)| {
+                            let colour = m.levels[m.grid[l][i]].colour.clone();
+                            let n = if names.is_empty() {
+                                String::new()
+                            } else {
+                                names.len().to_string()
+                            };
+                            (colour, n)
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
     /// The report as a PDF.
     pub fn pdf(&self) -> Vec<u8> {
         let mut r = pdf::Report::new(format!("Risk report: {}", self.organisation));
         r.paragraph(format!("Made {} by Bulwark.", self.generated));
         r.heading("Summary").paragraph(self.summary.clone());
         r.heading("How to read this").paragraph(HOW_TO_READ);
+        r.heading("Heat maps").paragraph(self.maps_paragraph());
+        r.grids(
+            ["inherent", "current"]
+                .iter()
+                .map(|kind| self.grid(kind))
+                .collect(),
+        );
         r.heading(format!("The top {} risks", self.top.len()));
         if self.top.is_empty() {
             r.paragraph("No risk has been scored yet.");
@@ -652,6 +743,14 @@ impl RiskReport {
                     .collect(),
             );
         }
+        if let Some(q) = &self.quantified {
+            r.heading("What the risks may cost")
+                .paragraph(q.costs_paragraph());
+            let funding = q.funding_lines();
+            if !funding.is_empty() {
+                r.heading("What to fund next").paragraph(funding.join("\n"));
+            }
+        }
         r.heading("Risks we have accepted");
         if self.acceptances.is_empty() {
             r.paragraph("No acceptance is in force.");
@@ -724,39 +823,48 @@ struct ReportPage {
     r: RiskReport,
     how_to_read: &'static str,
     trend: String,
+    maps: String,
     inherent_map: String,
     current_map: String,
-    /// Risks in force on another matrix than the one drawn.
-    elsewhere: usize,
-    matrix: String,
+    /// What the risks may cost, and the loss-exceedance chart (SVG), if a simulation finished.
+    costs: Option<(String, String)>,
+    funding: Vec<String>,
     pdf: &'static str,
 }
 
-/// `GET /reporting/risk`: the report with the heat maps.
+/// `GET /reporting/risk`: the report with the heat maps and the loss-exceedance curve.
 async fn report_page(
     State(app): State<AppState>,
     Extension(id): Extension<Identity>,
 ) -> PageResult {
     let r = report(&app).await?;
-    let m = matrices::by_id(&mut app.db.read().await?.h(), &matrices::default_id())
+    let tolerance = app
+        .settings
+        .get(&app.db, app.clock.now())
         .await?
-        .ok_or(crate::platform::http::error::AppError::NotFound)?;
-    let elsewhere = r
-        .risks
-        .iter()
-        .filter(|x| x.status != "closed")
-        .filter_map(Risk::in_force)
-        .filter(|a| a.matrix_id.as_deref() != Some(m.id.as_str()))
-        .count();
+        .risk_tolerance;
+    let costs = r.quantified.as_ref().and_then(|q| {
+        let (s, check) = q.whole()?;
+        let chart = q
+            .costs
+            .figures("What a year may cost", s, check, tolerance.as_ref())
+            .chart;
+        Some((q.costs_paragraph(), chart))
+    });
     let c = chrome(&app, Some(&id), None, "/reporting", "Risk report").await;
     let page = ReportPage {
         c,
         how_to_read: HOW_TO_READ,
         trend: r.trend_paragraph(),
-        inherent_map: api::heatmap_svg(&r.risks, &m, "inherent"),
-        current_map: api::heatmap_svg(&r.risks, &m, "current"),
-        elsewhere,
-        matrix: m.name.clone(),
+        maps: r.maps_paragraph(),
+        inherent_map: r.heat_svg("inherent"),
+        current_map: r.heat_svg("current"),
+        costs,
+        funding: r
+            .quantified
+            .as_ref()
+            .map(Latest::funding_lines)
+            .unwrap_or_default(),
         pdf: PDF_PATH,
         r,
     };

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod report;
 pub mod runs;
 pub mod store;
+pub mod summary;
 
 use serde::{Deserialize, Serialize};
 
