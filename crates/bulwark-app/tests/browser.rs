@@ -947,3 +947,141 @@ async fn lists_page_with_next_links() {
     assert_eq!(page.matches("<code>user.create</code>").count(), 11);
     assert!(page.contains("Newest entries"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_security_officer_works_on_the_demo_risks_in_the_browser() {
+    let Some(d) = driver().await else { return };
+    let app = common::spawn(common::Which::Sqlite).await.unwrap();
+    bulwark_app::demo::load(&app.state).await.unwrap();
+    let b = browser(&d).await;
+    let session = b.clone();
+    let outcome = tokio::spawn(async move { risk_scenario(&session, &app).await }).await;
+    let _ = b.close().await;
+    match outcome {
+        Ok(result) => result.unwrap(),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Runs every queued background job (the simulations) to the end.
+async fn run_jobs(app: &TestApp) {
+    let h = bulwark_app::platform::jobs::handlers();
+    while bulwark_app::platform::jobs::run_once(&app.state, "background", &h)
+        .await
+        .unwrap()
+    {}
+}
+
+async fn risk_scenario(b: &Client, app: &TestApp) -> Result<(), String> {
+    run_jobs(app).await;
+    b.goto(&format!("{}/login", app.url)).await.unwrap();
+    fill(b, "#f-email", "priya.raman@northwind.example").await;
+    fill(b, "#f-password", bulwark_app::demo::PASSWORD).await;
+    click(b, "form[action='/login'] button[type=submit]").await;
+    expect_path(b, "/").await;
+
+    // The register with its heat maps; the appetite filter through the form.
+    b.goto(&format!("{}/risk", app.url)).await.unwrap();
+    expect_heading(b, "Risk register").await;
+    let maps = b.find_all(Locator::Css("svg.heatmap")).await.unwrap();
+    assert_eq!(maps.len(), 2, "inherent and current heat maps");
+    b.find(Locator::Id("f-above"))
+        .await
+        .unwrap()
+        .select_by_value("true")
+        .await
+        .unwrap();
+    click(b, "form.filters button[type=submit]").await;
+    let query = b
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or("")
+        .to_string();
+    assert!(query.contains("above_appetite=true"), "{query}");
+    let page = b.source().await.unwrap();
+    for code in ["R-003", "R-017", "R-035"] {
+        assert!(page.contains(code), "{code} is above the appetite");
+    }
+    assert!(!page.contains("R-031"), "R-031 is within the appetite");
+    shot(b, "risk-register").await;
+
+    // A risk's estimates: a most likely cost above the highest is refused next to its box.
+    let risk = {
+        let mut h = app.state.db.read().await.unwrap();
+        let all = bulwark_app::risk::register::list(&mut h.h(), &Default::default())
+            .await
+            .unwrap();
+        all.into_iter().find(|r| r.code == "R-002").unwrap()
+    };
+    b.goto(&format!("{}/risk/risks/{}", app.url, risk.id))
+        .await
+        .unwrap();
+    expect_heading(
+        b,
+        "R-002 Invoice fraud through a compromised supplier mailbox",
+    )
+    .await;
+    b.goto(&format!(
+        "{}/risk/risks/{}/quantification",
+        app.url, risk.id
+    ))
+    .await
+    .unwrap();
+    let form = format!("form[action='/risk/risks/{}/quantification']", risk.id);
+    fill(b, "#f-primary_loss_mode", "300000").await;
+    click(b, &format!("{form} button[type=submit]")).await;
+    let invalid = b
+        .find_all(Locator::Css("input[aria-invalid='true']"))
+        .await
+        .unwrap();
+    assert!(!invalid.is_empty(), "the wrong box is marked");
+    let page = b.source().await.unwrap();
+    assert!(page.contains("field-error"), "the problem is named");
+    shot(b, "risk-quantification-error").await;
+    fill(b, "#f-primary_loss_mode", "60000").await;
+    click(b, &format!("{form} button[type=submit]")).await;
+    let page = b.source().await.unwrap();
+    assert!(
+        page.contains("These estimates mean an expected loss of"),
+        "saved"
+    );
+
+    // Simulate this risk: the run's page shows the result and the loss-exceedance curve.
+    click(b, "form[action='/risk/simulations'] button[type=submit]").await;
+    let run_page = path_of(b).await;
+    assert!(run_page.starts_with("/risk/simulations/"), "{run_page}");
+    run_jobs(app).await;
+    b.refresh().await.unwrap();
+    let page = b.source().await.unwrap();
+    assert!(page.contains("Expected loss a year"), "result shown");
+    assert!(
+        b.find(Locator::Css("main svg")).await.is_ok(),
+        "loss-exceedance curve drawn"
+    );
+    shot(b, "risk-simulation").await;
+
+    // What to fund next, and the leadership report with its charts.
+    b.goto(&format!("{}/risk/investments", app.url))
+        .await
+        .unwrap();
+    let page = b.source().await.unwrap();
+    assert!(
+        page.contains("With a budget of 60,000 EUR"),
+        "the demo's plan"
+    );
+    shot(b, "risk-investments").await;
+    b.goto(&format!("{}/reporting/risk", app.url))
+        .await
+        .unwrap();
+    expect_heading(b, "Risk report: Northwind Logistics").await;
+    assert_eq!(
+        b.find_all(Locator::Css("svg.heatmap")).await.unwrap().len(),
+        2
+    );
+    let page = b.source().await.unwrap();
+    assert!(page.contains("What the risks may cost") && page.contains("What to fund next"));
+    shot(b, "risk-report").await;
+    Ok(())
+}
