@@ -339,7 +339,8 @@ async fn risk_register_with_history(app: TestApp) {
     );
     assert!(costs.contains("risk tolerance"), "{costs}");
     assert!(
-        q.funding_lines()[0].starts_with("With a budget of 60,000 EUR a year, fund"),
+        q.funding_lines()[0]
+            .starts_with("Spending 34,667 EUR a year on Immutable offline backups and"),
         "{:?}",
         q.funding_lines()
     );

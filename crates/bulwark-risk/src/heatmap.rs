@@ -38,7 +38,8 @@ pub fn svg(title: &str, matrix: &Matrix, points: &[Point]) -> String {
     let rows = matrix.likelihood.len();
     let cols = matrix.impact.len();
     let cells = cells(matrix, points);
-    let width = LEFT + cols * CELL + 10;
+    // Wide enough for the title too (bold 14 px text is under 9 px a character).
+    let width = (LEFT + cols * CELL + 10).max(LEFT + title.chars().count() * 9);
     let height = TOP + rows * CELL + BOTTOM;
     let mut out = String::new();
     let _ = write!(

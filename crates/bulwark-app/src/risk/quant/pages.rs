@@ -537,41 +537,9 @@ pub struct Plan {
 }
 
 /// "A", "A and B", "A, B and C".
-fn listing(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 impl Plan {
     fn new(r: &ReportView, f: &FundingView) -> Plan {
-        let names: Vec<&str> = f
-            .steps
-            .iter()
-            .map(|s| {
-                r.controls
-                    .iter()
-                    .find(|c| c.id == s.id)
-                    .map_or(s.id.as_str(), |c| c.name.as_str())
-            })
-            .collect();
-        let headline = if names.is_empty() {
-            format!(
-                "Within a budget of {} a year nothing is worth funding now: the expected yearly loss stays at {}.",
-                r.money(f.budget),
-                r.money(f.loss_before)
-            )
-        } else {
-            format!(
-                "Spending {} a year on {} is expected to cut the yearly loss from {} to {}.",
-                r.money(f.annual_cost),
-                listing(&names),
-                r.money(f.loss_before),
-                r.money(f.loss_after)
-            )
-        };
+        let headline = r.funding_headline(f);
         Plan {
             headline,
             steps: f.steps.iter().map(|s| s.sentence.clone()).collect(),
@@ -979,8 +947,11 @@ mod tests {
 
     #[test]
     fn names_are_listed_in_plain_words() {
-        assert_eq!(listing(&["A"]), "A");
-        assert_eq!(listing(&["A", "B"]), "A and B");
-        assert_eq!(listing(&["A", "B", "C"]), "A, B and C");
+        assert_eq!(super::super::report::listing(&["A"]), "A");
+        assert_eq!(super::super::report::listing(&["A", "B"]), "A and B");
+        assert_eq!(
+            super::super::report::listing(&["A", "B", "C"]),
+            "A, B and C"
+        );
     }
 }

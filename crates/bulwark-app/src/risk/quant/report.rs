@@ -93,7 +93,6 @@ pub struct ControlView {
 #[derive(Debug, Clone, Deserialize)]
 pub struct FundingView {
     pub budget: f64,
-    pub summary: String,
     pub steps: Vec<StepView>,
     pub not_funded: Vec<LeftOutView>,
     pub annual_cost: f64,
@@ -148,6 +147,35 @@ impl ReportView {
     /// Money in the report's currency: `12,000 EUR`.
     pub fn money(&self, amount: f64) -> String {
         bulwark_fair::advice::money(amount, &self.currency)
+    }
+
+    /// The funding plan in one sentence: what it costs, what it buys and what the loss becomes.
+    pub fn funding_headline(&self, f: &FundingView) -> String {
+        let names: Vec<&str> = f
+            .steps
+            .iter()
+            .map(|s| {
+                self.controls
+                    .iter()
+                    .find(|c| c.id == s.id)
+                    .map_or(s.id.as_str(), |c| c.name.as_str())
+            })
+            .collect();
+        if names.is_empty() {
+            format!(
+                "Within a budget of {} a year nothing is worth funding now: the expected yearly loss stays at {}.",
+                self.money(f.budget),
+                self.money(f.loss_before)
+            )
+        } else {
+            format!(
+                "Spending {} a year on {} is expected to cut the yearly loss from {} to {}.",
+                self.money(f.annual_cost),
+                listing(&names),
+                self.money(f.loss_before),
+                self.money(f.loss_after)
+            )
+        }
     }
 
     /// The figures of a result; `tolerance` is the curve the run was checked against.
@@ -225,6 +253,15 @@ impl ReportView {
             tolerance,
             chart,
         }
+    }
+}
+
+/// Names joined for a sentence: `A`, `A and B`, `A, B and C`.
+pub fn listing(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -93,10 +93,14 @@ impl Latest {
 
     /// What to fund next: the plan's summary, then one sentence per control funded or left out.
     pub fn funding_lines(&self) -> Vec<String> {
-        let Some(f) = self.funding.as_ref().and_then(|v| v.funding.as_ref()) else {
+        let Some((v, f)) = self
+            .funding
+            .as_ref()
+            .and_then(|v| v.funding.as_ref().map(|f| (v, f)))
+        else {
             return Vec::new();
         };
-        std::iter::once(f.summary.clone())
+        std::iter::once(v.funding_headline(f))
             .chain(f.steps.iter().map(|s| s.sentence.clone()))
             .chain(f.not_funded.iter().map(|s| s.sentence.clone()))
             .collect()
