@@ -327,3 +327,69 @@ async fn device_check_names_what_is_wrong(app: TestApp) {
     );
 }
 both_backends!(device_check_names_what_is_wrong);
+
+/// The names the asset search `q` finds.
+async fn found(api: &common::Api, q: &str) -> Vec<String> {
+    let mut url = reqwest::Url::parse("http://bulwark/api/v1/assets").unwrap();
+    url.query_pairs_mut().append_pair("q", q);
+    let (s, page) = api
+        .get(&format!("{}?{}", url.path(), url.query().unwrap()))
+        .await;
+    assert_eq!(s, 200, "{q}: {page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The text search (a trigram index on SQLite, pg_trgm on PostgreSQL) follows every create,
+/// update and delete, in any case, in every searched column, and short or odd text still works.
+async fn text_search_follows_every_change(app: TestApp) {
+    let api = app.api(&app.token_for(Role::ItManager).await);
+    let (s, a) = api
+        .post(
+            "/api/v1/assets",
+            json!({"name": "Payroll Server", "kind": "server",
+                   "description": "Runs the MONTHLY payroll", "location": "Leeds rack 4"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().unwrap().to_string();
+    api.post(
+        "/api/v1/assets",
+        json!({"name": "Print server", "kind": "server", "location": "York"}),
+    )
+    .await;
+    let payroll = vec!["Payroll Server".to_string()];
+    for q in [
+        "payroll",
+        "PAYROLL SER",
+        "monthly pay",
+        "rack 4",
+        "ds ra",
+        "ee",
+    ] {
+        assert_eq!(found(&api, q).await, payroll, "{q}");
+    }
+    assert_eq!(found(&api, "server").await.len(), 2);
+    for q in ["xyz", "\"payroll", "pay\"roll", "r*"] {
+        assert!(found(&api, q).await.is_empty(), "{q}");
+    }
+    let (s, b) = api
+        .patch(
+            &format!("/api/v1/assets/{id}"),
+            json!({"name": "Ledger host", "description": "Keeps the ledger"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert!(found(&api, "payroll").await.is_empty());
+    assert_eq!(found(&api, "ledger").await, vec!["Ledger host".to_string()]);
+    assert_eq!(found(&api, "leeds").await, vec!["Ledger host".to_string()]);
+    let (s, _) = api.delete(&format!("/api/v1/assets/{id}")).await;
+    assert!(s == 204 || s == 200, "{s}");
+    assert!(found(&api, "ledger").await.is_empty());
+    assert_eq!(found(&api, "york").await, vec!["Print server".to_string()]);
+}
+both_backends!(text_search_follows_every_change);

@@ -34,6 +34,12 @@ async fn table_names(db: &Db) -> Vec<String> {
     }
     .into_iter()
     .map(|n| n.name)
+    // SQLite's text-search indexes are tables too (with shadow tables), derived from others.
+    .filter(|n| {
+        !schema::SEARCH_INDEXES
+            .iter()
+            .any(|i| n == i || n.starts_with(&format!("{i}_")))
+    })
     .collect()
 }
 

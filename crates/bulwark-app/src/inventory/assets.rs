@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::{CLASSIFICATIONS, KINDS, LIFECYCLES, one_of};
 use crate::audit_log::{Actor, Change, record};
 use crate::identity::people;
-use crate::platform::db::{Db, DbError, Handle, Tx, rows};
+use crate::platform::db::{Backend, Db, DbError, Handle, Tx, rows};
 use crate::platform::http::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
 
@@ -171,6 +171,13 @@ fn col(c: &str) -> (Alias, Alias) {
     (Alias::new("a"), Alias::new(c))
 }
 
+/// The FTS5 phrase that finds the text of a `%text%` pattern as a substring: `"text"`, with
+/// quotes doubled. None under three characters, which a trigram index cannot look up.
+fn trigram_phrase(pattern: &str) -> Option<String> {
+    let text = pattern.trim_matches('%');
+    (text.chars().count() >= 3).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
+}
+
 /// `SELECT … FROM assets a LEFT JOIN people o … LEFT JOIN people c …`.
 fn select() -> SelectStatement {
     let mut q = Query::select();
@@ -312,8 +319,18 @@ pub async fn list(
             sea_query::Func::lower(Expr::col(col("name")))
                 .like(pat.clone())
                 .or(sea_query::Func::lower(Expr::col(col("description"))).like(pat.clone()))
-                .or(sea_query::Func::lower(Expr::col(col("location"))).like(pat)),
+                .or(sea_query::Func::lower(Expr::col(col("location"))).like(pat.clone())),
         );
+        // On SQLite the trigram index finds the candidates (PostgreSQL's pg_trgm indexes serve
+        // the LIKE above directly); the LIKE keeps the exact meaning.
+        if db.backend() == Backend::Sqlite
+            && let Some(phrase) = trigram_phrase(&pat)
+        {
+            q.and_where(Expr::cust_with_values(
+                "a.rowid IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ?)",
+                [phrase],
+            ));
+        }
     }
     let sc = sort.column();
     if let Some((key, id)) = after {

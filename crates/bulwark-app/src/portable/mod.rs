@@ -153,6 +153,7 @@ async fn sqlite_backup(pool: &sqlx::SqlitePool, out: &Path) -> anyhow::Result<u6
             .execute(pool)
             .await
             .context("VACUUM INTO")?;
+        rebuild_search_indexes(&tmp).await?;
         File::open(&tmp)?.sync_all()?;
         let copy = open_sqlite_readonly(&tmp).await?;
         let checked = async {
@@ -193,6 +194,27 @@ async fn restore_sqlite_file(db: &Db, file: &Path) -> anyhow::Result<u64> {
 }
 
 /// Opens a SQLite file without changing it (no WAL files, no locks: it is a backup).
+/// Rebuilds the copy's text-search indexes from its tables. They are keyed by rowid, which
+/// SQLite documents `VACUUM` as free to renumber in tables without an INTEGER PRIMARY KEY.
+async fn rebuild_search_indexes(path: &Path) -> anyhow::Result<()> {
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(10));
+    let mut conn: sqlx::SqliteConnection = sqlx::Connection::connect_with(&opts)
+        .await
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    for index in schema::SEARCH_INDEXES {
+        // The name is a constant of ours, not input.
+        sqlx::query(&format!("INSERT INTO {index}({index}) VALUES ('rebuild')"))
+            .execute(&mut conn)
+            .await
+            .with_context(|| format!("rebuilding {index}"))?;
+    }
+    sqlx::Connection::close(conn).await?;
+    Ok(())
+}
+
 async fn open_sqlite_readonly(path: &Path) -> anyhow::Result<Db> {
     let opts = SqliteConnectOptions::new()
         .filename(path)

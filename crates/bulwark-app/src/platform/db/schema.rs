@@ -58,6 +58,11 @@ pub const TABLES: &[&str] = &[
 /// database holds them, and a whole-database import replaces them with the export's rows.
 pub const SEEDED: &[&str] = &["risk_matrices", "threats"];
 
+/// Text-search indexes that only SQLite keeps as tables (FTS5, with its shadow tables named
+/// `{index}_…`): derived from application tables by triggers, never exported, rebuilt by
+/// `INSERT INTO {index}({index}) VALUES ('rebuild')`. PostgreSQL uses `pg_trgm` indexes instead.
+pub const SEARCH_INDEXES: &[&str] = &["assets_search"];
+
 /// Tables whose rows are not carried by an export (short-lived secrets and counters).
 pub const NOT_EXPORTED: &[&str] = &["sessions", "login_attempts"];
 

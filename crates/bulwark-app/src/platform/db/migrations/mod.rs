@@ -7,6 +7,7 @@ mod m0004_reviews;
 mod m0005_list_indexes;
 mod m0006_risk;
 mod m0007_risk_quant;
+mod m0008_asset_search;
 
 use super::Backend;
 
@@ -56,5 +57,10 @@ pub const ALL: &[Migration] = &[
         version: 7,
         name: "risk simulations: budget, simulated model, notes",
         up: m0007_risk_quant::up,
+    },
+    Migration {
+        version: 8,
+        name: "text index for the asset search",
+        up: m0008_asset_search::up,
     },
 ];
