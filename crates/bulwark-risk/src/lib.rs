@@ -14,4 +14,4 @@ mod svg;
 
 pub use appetite::Appetite;
 pub use matrix::{Axis, Level, Matrix};
-pub use svg::ink_on;
+pub use svg::{ink_on, rgb};

@@ -17,16 +17,25 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-/// Black or white, whichever reads better on the `#rrggbb` background `colour`.
-pub fn ink_on(colour: &str) -> &'static str {
+/// A `#rrggbb` colour as red, green and blue fractions from 0 to 1; None if it is not one.
+pub fn rgb(colour: &str) -> Option<[f32; 3]> {
     let channel = |i: usize| {
         colour
             .get(i..i + 2)
             .and_then(|h| u8::from_str_radix(h, 16).ok())
-            .map_or(0.0, |v| f64::from(v) / 255.0)
+            .map(|v| f32::from(v) / 255.0)
     };
+    if colour.len() != 7 || !colour.starts_with('#') {
+        return None;
+    }
+    Some([channel(1)?, channel(3)?, channel(5)?])
+}
+
+/// Black or white, whichever reads better on the `#rrggbb` background `colour`.
+pub fn ink_on(colour: &str) -> &'static str {
+    let [r, g, b] = rgb(colour).unwrap_or_default();
     // Relative luminance (WCAG 2), without the gamma curve: close enough to pick black or white.
-    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    let luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     if luminance > 0.5 {
         "#000000"
     } else {

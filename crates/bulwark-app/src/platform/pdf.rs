@@ -238,7 +238,8 @@ impl Layout {
                 );
                 for (c, (fill, text)) in g.cells.get(r).into_iter().flatten().enumerate() {
                     let x = left + LABELS + c as f32 * size;
-                    let (red, green, blue) = rgb(fill);
+                    // Grey where the colour is not `#rrggbb`.
+                    let [red, green, blue] = bulwark_risk::rgb(fill).unwrap_or([0.6; 3]);
                     self.page()
                         .set_fill_rgb(red, green, blue)
                         .set_stroke_rgb(1.0, 1.0, 1.0)
@@ -410,17 +411,6 @@ fn wrap(s: &str, size: f32, max: f32) -> Vec<String> {
         out.push(line);
     }
     out
-}
-
-/// A `#rrggbb` colour as fractions; grey when it is not one.
-fn rgb(colour: &str) -> (f32, f32, f32) {
-    let channel = |i: usize| {
-        colour
-            .get(i..i + 2)
-            .and_then(|h| u8::from_str_radix(h, 16).ok())
-            .map_or(0.6, |v| f32::from(v) / 255.0)
-    };
-    (channel(1), channel(3), channel(5))
 }
 
 /// Text in the WinAnsi encoding of the built-in fonts; what it cannot show becomes `?`.

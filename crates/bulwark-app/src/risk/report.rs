@@ -844,7 +844,7 @@ async fn report_page(
         .await?
         .risk_tolerance;
     let costs = r.quantified.as_ref().and_then(|q| {
-        let (s, check) = q.whole()?;
+        let (_, s, check) = q.costs.whole()?;
         let chart = q
             .costs
             .figures("What a year may cost", s, check, tolerance.as_ref())

@@ -14,7 +14,7 @@ use bulwark_core::{Access, Area, Permission};
 
 use super::api::{cancel_action, delete_action, effect_action, request_action, save_action};
 use super::model;
-use super::report::{Figures, FundingView, ReportView};
+use super::report::{Figures, Plan, ReportView};
 use super::runs::{self, NewSimulation, RunFilter};
 use super::{ControlEffect, Effect, Estimate, Estimates, SCOPES, Secondary, Simulation, store};
 use crate::access::Identity;
@@ -528,26 +528,6 @@ pub struct ControlLine {
     pub worth_it: bool,
 }
 
-/// What to fund next, in words.
-pub struct Plan {
-    /// "Spending X a year on A, B and C is expected to cut the yearly loss from Y to Z."
-    pub headline: String,
-    pub steps: Vec<String>,
-    pub not_funded: Vec<String>,
-}
-
-/// "A", "A and B", "A, B and C".
-impl Plan {
-    fn new(r: &ReportView, f: &FundingView) -> Plan {
-        let headline = r.funding_headline(f);
-        Plan {
-            headline,
-            steps: f.steps.iter().map(|s| s.sentence.clone()).collect(),
-            not_funded: f.not_funded.iter().map(|n| n.sentence.clone()).collect(),
-        }
-    }
-}
-
 /// Each control's return, best first.
 fn ranked(r: &ReportView) -> Vec<ControlLine> {
     let mut controls = r.controls.clone();
@@ -602,18 +582,9 @@ async fn simulation(
     let (mut figures, mut risks, mut controls, mut plan, mut budget) =
         (None, Vec::new(), Vec::new(), None, None);
     if let Some(r) = &report {
-        figures = match (&r.portfolio, r.scenarios.first()) {
-            (Some(p), _) => {
-                Some(r.figures(&p.name, &p.result, p.tolerance.as_ref(), tolerance.as_ref()))
-            }
-            (None, Some(sc)) => Some(r.figures(
-                &sc.name,
-                &sc.result,
-                sc.tolerance.as_ref(),
-                tolerance.as_ref(),
-            )),
-            (None, None) => None,
-        };
+        figures = r
+            .whole()
+            .map(|(name, result, check)| r.figures(name, result, check, tolerance.as_ref()));
         if r.portfolio.is_some() {
             risks = r
                 .scenarios
@@ -629,7 +600,7 @@ async fn simulation(
                 .collect();
         }
         controls = ranked(r);
-        plan = r.funding.as_ref().map(|f| Plan::new(r, f));
+        plan = r.plan();
         budget = s.budget.map(|b| r.money(b as f64));
     }
     let title = format!("Simulation: {}", label(SCOPES, &s.scope));
@@ -846,9 +817,7 @@ async fn invest_page(
         .as_ref()
         .and_then(|s| s.result.as_ref())
         .and_then(ReportView::read);
-    let plan = report
-        .as_ref()
-        .and_then(|r| r.funding.as_ref().map(|f| Plan::new(r, f)));
+    let plan = report.as_ref().and_then(ReportView::plan);
     let controls = report.as_ref().map(ranked).unwrap_or_default();
     let budget = latest
         .as_ref()

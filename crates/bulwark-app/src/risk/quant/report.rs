@@ -116,6 +116,17 @@ pub struct LeftOutView {
     pub sentence: String,
 }
 
+/// What to fund next, in words.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// "Spending X a year on A, B and C is expected to cut the yearly loss from Y to Z."
+    pub headline: String,
+    /// One sentence per control funded, in the order to fund them.
+    pub steps: Vec<String>,
+    /// One sentence per control left out, with the reason.
+    pub not_funded: Vec<String>,
+}
+
 /// What a page shows of one result: figures in words and the chart.
 #[derive(Debug, Clone)]
 pub struct Figures {
@@ -149,8 +160,19 @@ impl ReportView {
         bulwark_fair::advice::money(amount, &self.currency)
     }
 
-    /// The funding plan in one sentence: what it costs, what it buys and what the loss becomes.
-    pub fn funding_headline(&self, f: &FundingView) -> String {
+    /// The result for the whole run: the portfolio's, else the only risk's; with its name and
+    /// its check against the tolerance.
+    pub fn whole(&self) -> Option<(&str, &SummaryView, Option<&CheckView>)> {
+        match (&self.portfolio, self.scenarios.first()) {
+            (Some(p), _) => Some((&p.name, &p.result, p.tolerance.as_ref())),
+            (None, Some(s)) => Some((&s.name, &s.result, s.tolerance.as_ref())),
+            (None, None) => None,
+        }
+    }
+
+    /// What to fund next in words, if the run had a budget.
+    pub fn plan(&self) -> Option<Plan> {
+        let f = self.funding.as_ref()?;
         let names: Vec<&str> = f
             .steps
             .iter()
@@ -161,7 +183,7 @@ impl ReportView {
                     .map_or(s.id.as_str(), |c| c.name.as_str())
             })
             .collect();
-        if names.is_empty() {
+        let headline = if names.is_empty() {
             format!(
                 "Within a budget of {} a year nothing is worth funding now: the expected yearly loss stays at {}.",
                 self.money(f.budget),
@@ -175,7 +197,12 @@ impl ReportView {
                 self.money(f.loss_before),
                 self.money(f.loss_after)
             )
-        }
+        };
+        Some(Plan {
+            headline,
+            steps: f.steps.iter().map(|s| s.sentence.clone()).collect(),
+            not_funded: f.not_funded.iter().map(|n| n.sentence.clone()).collect(),
+        })
     }
 
     /// The figures of a result; `tolerance` is the curve the run was checked against.

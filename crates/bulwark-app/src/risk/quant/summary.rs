@@ -1,7 +1,7 @@
 //! What the latest simulations of the register say, in words for leadership: what the risks
 //! may cost in a year and what to fund next. The leadership risk report shows it.
 
-use super::report::{CheckView, ReportView, SummaryView};
+use super::report::ReportView;
 use super::runs::{self, RunFilter};
 use super::status;
 use crate::platform::db::{DbError, Handle};
@@ -56,19 +56,10 @@ async fn report_of(h: &mut Handle<'_>, id: &str) -> Result<Option<ReportView>, D
 }
 
 impl Latest {
-    /// The result for the whole register (the portfolio, or the only risk) and its check.
-    pub fn whole(&self) -> Option<(&SummaryView, Option<&CheckView>)> {
-        match (&self.costs.portfolio, &self.costs.scenarios[..]) {
-            (Some(p), _) => Some((&p.result, p.tolerance.as_ref())),
-            (None, [only]) => Some((&only.result, only.tolerance.as_ref())),
-            _ => None,
-        }
-    }
-
     /// What the risks may cost, in a paragraph.
     pub fn costs_paragraph(&self) -> String {
         let v = &self.costs;
-        let Some((s, check)) = self.whole() else {
+        let Some((_, s, check)) = v.whole() else {
             return String::new();
         };
         let words = v.figures("", s, check, None);
@@ -91,18 +82,14 @@ impl Latest {
         )
     }
 
-    /// What to fund next: the plan's summary, then one sentence per control funded or left out.
+    /// What to fund next: the plan's headline, then one sentence per control funded or left out.
     pub fn funding_lines(&self) -> Vec<String> {
-        let Some((v, f)) = self
-            .funding
-            .as_ref()
-            .and_then(|v| v.funding.as_ref().map(|f| (v, f)))
-        else {
+        let Some(p) = self.funding.as_ref().and_then(ReportView::plan) else {
             return Vec::new();
         };
-        std::iter::once(v.funding_headline(f))
-            .chain(f.steps.iter().map(|s| s.sentence.clone()))
-            .chain(f.not_funded.iter().map(|s| s.sentence.clone()))
+        std::iter::once(p.headline)
+            .chain(p.steps)
+            .chain(p.not_funded)
             .collect()
     }
 }
