@@ -244,6 +244,10 @@ async fn software_imports_real_files(app: TestApp) {
         let n = o["import"]["components"].as_i64().unwrap();
         assert!(n >= at_least, "{file}: {n} components");
         assert_eq!(o["import"]["added"].as_i64().unwrap(), n, "{file}: all new");
+        if file == "juice-shop.cdx.json" {
+            // 1,115 records, 137 of them repeating one listed before (nested node_modules).
+            assert_eq!((n, o["duplicates"].as_i64().unwrap()), (978, 137), "{o}");
+        }
     }
 
     // Re-importing records what changed; a refused file changes nothing.
@@ -300,6 +304,98 @@ async fn software_imports_real_files(app: TestApp) {
     assert_eq!(h.as_array().unwrap().len(), 2);
 }
 both_backends!(software_imports_real_files);
+
+/// Every component of an asset, in name order.
+async fn software(api: &common::Api, id: &str) -> Vec<Value> {
+    let (_, list) = api
+        .get(&format!("/api/v1/assets/{id}/software?limit=500"))
+        .await;
+    list["items"].as_array().unwrap().clone()
+}
+
+async fn software_reimport_keeps_what_stays(app: TestApp) {
+    let api = app.api(&app.token_for(Role::ItManager).await);
+    let id = asset(&api, json!({"name": "build-01", "kind": "server"})).await;
+    let path = format!("/api/v1/assets/{id}/software-imports?format=csv&file_name=sw.csv");
+    let first = "name,version,ecosystem,cpe\n\
+                 lodash,4.17.20,npm,\n\
+                 lodash,4.17.21,npm,\n\
+                 lodash,4.17.21,npm,\n\
+                 openssl,3.0.2,deb,\n\
+                 left-pad,1.0.0,npm,\n";
+    let (s, o) = api.upload(&path, first.as_bytes().to_vec()).await;
+    assert_eq!(s, 201, "{o}");
+    assert_eq!(o["import"]["components"], 4, "{o}");
+    assert_eq!(o["duplicates"], 1, "{o}");
+    let before = software(&api, &id).await;
+    let openssl = before
+        .iter()
+        .find(|c| c["name"] == "openssl")
+        .unwrap()
+        .clone();
+
+    // A day later: one lodash version goes, openssl gains a CPE, left-pad goes, 250 arrive.
+    app.clock.advance(86_400);
+    let mut second = String::from(
+        "name,version,ecosystem,cpe\n\
+         lodash,4.17.21,npm,\n\
+         openssl,3.0.2,deb,cpe:2.3:a:openssl:openssl:3.0.2:*:*:*:*:*:*:*\n",
+    );
+    for i in 0..250 {
+        second.push_str(&format!("pkg-{i:03},1.0.{i},npm,\n"));
+    }
+    let (s, o) = api.upload(&path, second.into_bytes()).await;
+    assert_eq!(s, 201, "{o}");
+    let i = &o["import"];
+    assert_eq!(
+        (&i["components"], &i["added"], &i["removed"], &i["changed"]),
+        (&json!(252), &json!(250), &json!(1), &json!(1)),
+        "{o}"
+    );
+    assert_eq!(o["duplicates"], 0);
+    assert_eq!(
+        o["changed"],
+        json!(["npm/lodash 4.17.20, 4.17.21 → 4.17.21"])
+    );
+    assert_eq!(o["removed"], json!(["npm/left-pad@1.0.0"]));
+    let added = o["added"].as_array().unwrap();
+    assert_eq!(added.len(), 200, "the first LISTED by name");
+    assert_eq!(added[0], "npm/pkg-000@1.0.0");
+    assert_eq!(added[199], "npm/pkg-199@1.0.199");
+
+    // What stays keeps its id and first sighting; what changed is updated; new ones are new.
+    let after = software(&api, &id).await;
+    assert_eq!(after.len(), 252);
+    let kept = after.iter().find(|c| c["name"] == "openssl").unwrap();
+    assert_eq!(kept["id"], openssl["id"]);
+    assert_eq!(kept["first_seen"], openssl["first_seen"]);
+    assert_eq!(kept["cpe"], "cpe:2.3:a:openssl:openssl:3.0.2:*:*:*:*:*:*:*");
+    let new = after.iter().find(|c| c["name"] == "pkg-000").unwrap();
+    assert_ne!(new["first_seen"], openssl["first_seen"]);
+    assert_eq!(
+        after
+            .iter()
+            .filter(|c| c["name"] == "lodash")
+            .map(|c| c["version"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["4.17.21"]
+    );
+
+    // A refused file changes nothing, and the scratch table is empty after every import.
+    let (s, _) = api
+        .upload(&path, b"name,version,ecosystem\nx,,npm\n".to_vec())
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(software(&api, &id).await, after);
+    let mut c = app.state.db.read().await.unwrap();
+    let q = sea_query::Query::select()
+        .expr(sea_query::Expr::cust("COUNT(*)"))
+        .from(sea_query::Alias::new("software_staging"))
+        .to_owned();
+    let (staged,): (i64,) = c.h().fetch_one(&q).await.unwrap();
+    assert_eq!(staged, 0);
+}
+both_backends!(software_reimport_keeps_what_stays);
 
 async fn device_check_names_what_is_wrong(app: TestApp) {
     let api = app.api(&app.token_for(Role::ItManager).await);

@@ -343,9 +343,16 @@ mod tests {
                     Some("pkg:maven/org.a/b@1.0"),
                     None
                 ),
+                (
+                    Ecosystem::Pypi,
+                    "django",
+                    "3.2",
+                    Some("pkg:pypi/django@3.2"),
+                    None
+                ),
             ]
         );
-        assert_eq!(s.duplicates, 1);
+        assert_eq!(s.components, 5);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Software inventories read from SBOMs and lockfiles. No I/O: parsers read from any `BufRead`.
 //!
-//! [`read`] streams a file's components to a sink as they are read: memory grows with the
-//! number of distinct components (to drop exact duplicates), never with the file's size.
+//! [`read`] streams a file's components to a sink as they are read: memory does not grow with
+//! the file's size or its number of components.
 //! Every problem is collected (up to 1,000) with its line, or its record path and field for
 //! JSON; a file with any problem is refused whole.
 //!
@@ -12,8 +12,9 @@
 //! Every [`Component`] has an [`Ecosystem`] named as the package-URL type, a name normalised
 //! for it, the version exactly as given, and a checked purl (in its canonical spelling, or
 //! derived where the format implies one) and CPE 2.3 name when there are any. In SBOMs the purl
-//! decides the identity; a record without one is `generic`. Components with the same
-//! ecosystem, name and version are delivered once and counted in [`Summary::duplicates`].
+//! decides the identity; a record without one is `generic`. A file may list the same
+//! ecosystem, name and version more than once: every record is delivered, and dropping the
+//! repeats is the caller's job (the application does it in the database).
 
 mod cargo_lock;
 mod component;
@@ -118,8 +119,6 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use proptest::prelude::*;
 
     use super::testing::read_str;
@@ -136,7 +135,7 @@ mod tests {
             }
         }
 
-        /// A generated CSV inventory reads back as the distinct rows it holds.
+        /// A generated CSV inventory reads back as the rows it holds, in order.
         #[test]
         fn csv_rows_read_back(rows in proptest::collection::vec(
             (prop_oneof![Just("npm"), Just("pypi"), Just("cargo"), Just("golang")],
@@ -149,10 +148,10 @@ mod tests {
                 text.push_str(&format!("{n},{v},{e}\n"));
             }
             let (got, summary) = read_str(Format::Csv, &text).expect("valid");
-            let want: BTreeSet<_> = rows.iter().map(|(e, n, v)| (e.to_string(), n.clone(), v.clone())).collect();
-            let have: BTreeSet<_> = got.iter().map(|c| (c.ecosystem.to_string(), c.name.clone(), c.version.clone())).collect();
+            let want: Vec<_> = rows.iter().map(|(e, n, v)| (e.to_string(), n.clone(), v.clone())).collect();
+            let have: Vec<_> = got.iter().map(|c| (c.ecosystem.to_string(), c.name.clone(), c.version.clone())).collect();
             prop_assert_eq!(&have, &want);
-            prop_assert_eq!(summary.components + summary.duplicates, rows.len() as u64);
+            prop_assert_eq!(summary.components, rows.len() as u64);
             for c in &got {
                 let purl = format!("pkg:{}/{}@{}", c.ecosystem, c.name, c.version);
                 prop_assert_eq!(c.purl.as_deref(), Some(purl.as_str()));

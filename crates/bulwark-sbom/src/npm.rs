@@ -238,12 +238,17 @@ mod tests {
                     "20.1.0",
                     Some("pkg:npm/%40types/node@20.1.0")
                 ),
+                (
+                    "@types/node",
+                    "20.1.0",
+                    Some("pkg:npm/%40types/node@20.1.0")
+                ),
                 ("real", "2.0.0", Some("pkg:npm/real@2.0.0")),
                 ("from-git", "3.0.0", None),
                 ("linked", "0.1.0", None),
             ]
         );
-        assert_eq!((s.components, s.duplicates, s.skipped), (5, 1, 2));
+        assert_eq!((s.components, s.skipped), (6, 2));
         assert_eq!(
             (s.spec_version.as_deref(), s.subject.as_deref()),
             (Some("2"), Some("app@1.0.0"))

@@ -1,12 +1,11 @@
-//! Where a reader's results go: components to the caller's sink (each distinct one once),
-//! problems to a capped list, and the counts that make the summary.
+//! Where a reader's results go: components to the caller's sink, problems to a capped list,
+//! and the counts that make the summary.
 
-use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use bulwark_core::{InputProblem, Problems};
 
-use crate::{Component, Ecosystem, Format};
+use crate::{Component, Format};
 
 /// What a read file held, once it is read without problems.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,10 +14,10 @@ pub struct Summary {
     pub format: Format,
     /// The format's version as the file states it (`1.6`, `2.3`, lockfile `3`), when it has one.
     pub spec_version: Option<String>,
-    /// Components delivered (each distinct ecosystem, name and version once).
+    /// Components delivered. A file may list the same ecosystem, name and version more than
+    /// once (npm's nested `node_modules`, a test jar beside its jar): each is delivered, and the
+    /// caller drops the repeats (so that memory never grows with the file).
     pub components: u64,
-    /// Components left out because the same ecosystem, name and version came before.
-    pub duplicates: u64,
     /// Records read but deliberately not delivered: packages not installed, npm links and the
     /// root project, an SPDX document's subject when it is not software, non-software
     /// CycloneDX components.
@@ -49,10 +48,8 @@ pub(crate) struct About {
 /// Collects a reader's output: see the module documentation.
 pub(crate) struct Output<'s> {
     sink: &'s mut dyn FnMut(Component) -> ControlFlow<()>,
-    seen: HashSet<(Ecosystem, String, String)>,
     problems: Problems,
     components: u64,
-    duplicates: u64,
     skipped: u64,
     stopped: bool,
 }
@@ -62,25 +59,16 @@ impl<'s> Output<'s> {
     pub(crate) fn new(sink: &'s mut dyn FnMut(Component) -> ControlFlow<()>) -> Self {
         Output {
             sink,
-            seen: HashSet::new(),
             problems: Problems::default(),
             components: 0,
-            duplicates: 0,
             skipped: 0,
             stopped: false,
         }
     }
 
-    /// Delivers a component unless it is a duplicate. Once the file is known to have problems,
-    /// components are only counted: the caller would discard them anyway.
+    /// Delivers a component. Once the file is known to have problems, components are only
+    /// counted: the caller would discard them anyway.
     pub(crate) fn deliver(&mut self, c: Component) -> ControlFlow<()> {
-        if !self
-            .seen
-            .insert((c.ecosystem, c.name.clone(), c.version.clone()))
-        {
-            self.duplicates += 1;
-            return ControlFlow::Continue(());
-        }
         self.components += 1;
         if self.problems.is_empty() && (self.sink)(c).is_break() {
             self.stopped = true;
@@ -121,7 +109,6 @@ impl<'s> Output<'s> {
             format,
             spec_version: about.spec_version,
             components: self.components,
-            duplicates: self.duplicates,
             skipped: self.skipped,
             subject: about.subject,
         })
@@ -131,6 +118,8 @@ impl<'s> Output<'s> {
 #[cfg(test)]
 mod tests {
     use bulwark_core::input::MAX_PROBLEMS;
+
+    use crate::Ecosystem;
 
     use super::*;
 
@@ -145,10 +134,10 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_are_delivered_once_and_counted() {
+    fn repeats_are_delivered_and_counted() {
         let mut got = Vec::new();
         let mut sink = |c: Component| {
-            got.push(c.name);
+            got.push(c.version);
             ControlFlow::Continue(())
         };
         let mut out = Output::new(&mut sink);
@@ -157,8 +146,8 @@ mod tests {
         let _ = out.deliver(c("a", "2"));
         out.skip();
         let s = out.finish(Format::CargoLock, About::default()).unwrap();
-        assert_eq!((s.components, s.duplicates, s.skipped), (2, 1, 1));
-        assert_eq!(got, ["a", "a"]);
+        assert_eq!((s.components, s.skipped), (3, 1));
+        assert_eq!(got, ["1", "1", "2"]);
     }
 
     #[test]

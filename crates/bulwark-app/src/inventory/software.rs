@@ -1,17 +1,20 @@
 //! The software installed on each asset, imported from SBOMs and lockfiles.
 //!
 //! An import streams the file through `bulwark-sbom` on a blocking thread and writes components
-//! in batches inside one transaction: a refused file rolls everything back, so an asset's
-//! inventory is always the last accepted file, whole. What was added, removed and changed is
-//! counted, kept in `software_imports` and written to the audit trail.
+//! in batches to a scratch table inside one transaction, where the database drops repeats and
+//! compares the file with the asset's inventory: memory stays flat however large the file. A
+//! refused file rolls everything back, so an asset's inventory is always the last accepted file,
+//! whole. What was added, removed and changed is counted, kept in `software_imports` and written
+//! to the audit trail.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 
 use bulwark_core::{InputProblem, Timestamp};
 use bulwark_sbom::{Format, ReadError};
-use sea_query::{Alias, Expr, ExprTrait, InsertStatement, Order, Query};
+use sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement, UnionType,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::audit_log::{Actor, Change, record};
@@ -73,17 +76,6 @@ pub struct ImportOutcome {
 /// How many added/removed/changed packages an outcome and its audit entry list by name.
 pub const LISTED: usize = 200;
 
-const COLUMNS: [&str; 8] = [
-    "id",
-    "asset_id",
-    "ecosystem",
-    "name",
-    "version",
-    "purl",
-    "cpe",
-    "first_seen",
-];
-
 /// The columns of `software_imports`, in `SoftwareImport` order.
 const IMPORT_COLUMNS: [&str; 10] = [
     "id",
@@ -97,17 +89,6 @@ const IMPORT_COLUMNS: [&str; 10] = [
     "imported_at",
     "actor",
 ];
-
-/// Versions per `(ecosystem, name)`.
-type Versions = BTreeMap<(String, String), BTreeSet<String>>;
-
-#[derive(sqlx::FromRow)]
-struct Seen {
-    ecosystem: String,
-    name: String,
-    version: String,
-    first_seen: String,
-}
 
 /// Where a file comes from and what it is.
 #[derive(Debug, Clone)]
@@ -138,6 +119,11 @@ pub fn choose_format(asked: Option<&str>, file_name: &str, head: &[u8]) -> AppRe
 /// Replaces the software inventory of `asset_id` with the components read from `input`.
 /// All or nothing: a file with any problem is refused with every problem listed, and the
 /// previous inventory stays.
+///
+/// Memory does not grow with the file: the components go in batches to `software_staging`,
+/// whose unique index drops repeats; the database then counts what was added, removed and
+/// changed, lists the first [`LISTED`] of each, and applies the difference. Components the
+/// file still lists keep their id and `first_seen`.
 pub async fn import<R: Read + Send + 'static>(
     db: &Db,
     now: Timestamp,
@@ -150,12 +136,7 @@ pub async fn import<R: Read + Send + 'static>(
     let asset = assets::by_id(&mut tx.h(), asset_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let old = previous(&mut tx.h(), asset_id).await?;
-    let del = Query::delete()
-        .from_table(Alias::new("software_components"))
-        .and_where(Expr::col(Alias::new("asset_id")).eq(asset_id))
-        .to_owned();
-    tx.h().execute(&del).await?;
+    let import_id = new_id(now);
 
     let format = source.format;
     let mut batches = Batches::start(move |sink: &mut dyn FnMut(bulwark_sbom::Component)| {
@@ -170,44 +151,48 @@ pub async fn import<R: Read + Send + 'static>(
             Err(ReadError::Stopped) => Err(vec![InputProblem::whole("reading stopped early")]),
         }
     });
-    let mut new: Versions = BTreeMap::new();
-    let mut stored: i64 = 0;
+    let mut stored: u64 = 0;
     while let Some(batch) = batches.next().await {
-        let mut q = insert();
-        for c in &batch {
-            let key = (c.ecosystem.as_str().to_string(), c.name.clone());
-            let first_seen = old
-                .first_seen
-                .get(&(key.0.clone(), key.1.clone(), c.version.clone()))
-                .cloned()
-                .unwrap_or_else(|| now.to_db());
-            new.entry(key).or_default().insert(c.version.clone());
+        let mut q = Query::insert()
+            .into_table(Side::Staging.table())
+            .columns(STAGING_COLUMNS.map(Alias::new))
+            .on_conflict(
+                OnConflict::columns(["import_id", "ecosystem", "name", "version"].map(Alias::new))
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        for c in batch {
             q.values_panic([
+                import_id.clone().into(),
                 new_id(now).into(),
-                asset_id.into(),
                 c.ecosystem.as_str().into(),
-                c.name.clone().into(),
-                c.version.clone().into(),
-                c.purl.clone().into(),
-                c.cpe.clone().into(),
-                first_seen.into(),
+                c.name.into(),
+                c.version.into(),
+                c.purl.into(),
+                c.cpe.into(),
             ]);
         }
-        tx.h().execute(&q).await?;
-        stored += batch.len() as i64;
+        stored += tx.h().execute(&q).await?;
     }
     let summary = batches.finish().await?;
 
-    let diff = Diff::between(&old.versions, &new);
+    let pair = Pair {
+        asset_id: asset.id.clone(),
+        import_id,
+    };
+    let diff = pair.diff(&mut tx.h()).await?;
+    pair.apply(&mut tx.h(), now).await?;
+
     let import = SoftwareImport {
-        id: new_id(now),
+        id: pair.import_id.clone(),
         asset_id: asset.id.clone(),
         format: format.as_str().to_string(),
         source: source.name,
-        components: stored,
-        added: diff.added.len() as i64,
-        removed: diff.removed.len() as i64,
-        changed: diff.changed.len() as i64,
+        components: stored as i64,
+        added: diff.counts[0],
+        removed: diff.counts[1],
+        changed: diff.counts[2],
         imported_at: now.to_db(),
         actor: actor.label.clone(),
     };
@@ -230,10 +215,10 @@ pub async fn import<R: Read + Send + 'static>(
     tx.h().execute(&q).await?;
     let outcome = ImportOutcome {
         import,
-        duplicates: summary.duplicates,
-        added: diff.added.into_iter().take(LISTED).collect(),
-        removed: diff.removed.into_iter().take(LISTED).collect(),
-        changed: diff.changed.into_iter().take(LISTED).collect(),
+        duplicates: summary.components - stored,
+        added: diff.added,
+        removed: diff.removed,
+        changed: diff.changed,
     };
     record(
         &mut tx,
@@ -246,71 +231,309 @@ pub async fn import<R: Read + Send + 'static>(
     Ok(outcome)
 }
 
-fn insert() -> InsertStatement {
-    Query::insert()
-        .into_table(Alias::new("software_components"))
-        .columns(COLUMNS.map(Alias::new))
-        .to_owned()
+/// The two sides of an import: the asset's inventory and the file's staged rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Components,
+    Staging,
 }
 
-/// The inventory before an import: versions per package, and when each version was first seen.
-struct Previous {
-    versions: Versions,
-    first_seen: HashMap<(String, String, String), String>,
-}
-
-async fn previous(h: &mut Handle<'_>, asset_id: &str) -> Result<Previous, DbError> {
-    let q = Query::select()
-        .columns(["ecosystem", "name", "version", "first_seen"].map(Alias::new))
-        .from(Alias::new("software_components"))
-        .and_where(Expr::col(Alias::new("asset_id")).eq(asset_id))
-        .to_owned();
-    let mut p = Previous {
-        versions: BTreeMap::new(),
-        first_seen: HashMap::new(),
-    };
-    for r in h.fetch_all::<Seen>(&q).await? {
-        p.versions
-            .entry((r.ecosystem.clone(), r.name.clone()))
-            .or_default()
-            .insert(r.version.clone());
-        p.first_seen
-            .insert((r.ecosystem, r.name, r.version), r.first_seen);
+impl Side {
+    fn table(self) -> Alias {
+        Alias::new(match self {
+            Side::Components => "software_components",
+            Side::Staging => "software_staging",
+        })
     }
-    Ok(p)
+
+    fn other(self) -> Side {
+        match self {
+            Side::Components => Side::Staging,
+            Side::Staging => Side::Components,
+        }
+    }
+
+    /// `table.column`.
+    fn col(self, column: &str) -> Expr {
+        Expr::col((self.table(), Alias::new(column)))
+    }
+
+    /// `(table, column)`, for comparing with [`Side::col`].
+    fn column(self, column: &str) -> (Alias, Alias) {
+        (self.table(), Alias::new(column))
+    }
 }
 
-/// Packages added, removed, and changed (same package, other versions), as display strings.
+/// The columns of `software_staging`.
+const STAGING_COLUMNS: [&str; 7] = [
+    "import_id",
+    "id",
+    "ecosystem",
+    "name",
+    "version",
+    "purl",
+    "cpe",
+];
+
+/// An asset's current inventory (`software_components`) and the file being imported
+/// (`software_staging` rows of one import), compared and merged by SQL.
+struct Pair {
+    asset_id: String,
+    import_id: String,
+}
+
+/// Added, removed and changed: the counts, then the first [`LISTED`] of each by name.
 #[derive(Debug, Default, PartialEq)]
 struct Diff {
+    counts: [i64; 3],
     added: Vec<String>,
     removed: Vec<String>,
     changed: Vec<String>,
 }
 
-impl Diff {
-    fn between(old: &Versions, new: &Versions) -> Diff {
+#[derive(sqlx::FromRow)]
+struct Package {
+    ecosystem: String,
+    name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Versioned {
+    ecosystem: String,
+    name: String,
+    version: String,
+}
+
+impl Versioned {
+    fn label(&self) -> String {
+        format!("{}/{}@{}", self.ecosystem, self.name, self.version)
+    }
+}
+
+impl Pair {
+    /// The rows of `side` this pair compares: the asset's components, or this import's.
+    fn rows_of(&self, side: Side) -> Expr {
+        match side {
+            Side::Components => side.col("asset_id").eq(self.asset_id.as_str()),
+            Side::Staging => side.col("import_id").eq(self.import_id.as_str()),
+        }
+    }
+
+    /// A subquery over the other side for the current row of `side`: the same package, or with
+    /// `exact` the same version of it.
+    fn same_on_other_side(&self, side: Side, exact: bool) -> SelectStatement {
+        let other = side.other();
+        let mut q = Query::select()
+            .expr(Expr::val(1))
+            .from(other.table())
+            .and_where(self.rows_of(other))
+            .to_owned();
+        let keys: &[&str] = if exact {
+            &["ecosystem", "name", "version"]
+        } else {
+            &["ecosystem", "name"]
+        };
+        for k in keys {
+            q.and_where(other.col(k).equals(side.column(k)));
+        }
+        q
+    }
+
+    /// Rows of `side` whose package the other side lacks: added (staging) or removed
+    /// (components), as `ecosystem`, `name`, `version`.
+    fn only_on(&self, side: Side) -> SelectStatement {
+        Query::select()
+            .columns(["ecosystem", "name", "version"].map(|c| side.column(c)))
+            .from(side.table())
+            .and_where(self.rows_of(side))
+            .and_where(Expr::not_exists(self.same_on_other_side(side, false)))
+            .to_owned()
+    }
+
+    /// Packages on both sides whose versions differ, as `ecosystem`, `name` (each once).
+    fn changed(&self) -> SelectStatement {
+        let half = |side: Side| {
+            Query::select()
+                .columns(["ecosystem", "name"].map(|c| side.column(c)))
+                .from(side.table())
+                .and_where(self.rows_of(side))
+                .and_where(Expr::exists(self.same_on_other_side(side, false)))
+                .and_where(Expr::not_exists(self.same_on_other_side(side, true)))
+                .to_owned()
+        };
+        half(Side::Staging)
+            .union(UnionType::Distinct, half(Side::Components))
+            .to_owned()
+    }
+
+    /// The first [`LISTED`] rows of `rows` by ecosystem, name (and version when `versioned`).
+    fn first(rows: SelectStatement, versioned: bool) -> SelectStatement {
+        let mut q = Query::select()
+            .columns(["ecosystem", "name"].map(Alias::new))
+            .from_subquery(rows, Alias::new("k"))
+            .order_by(Alias::new("ecosystem"), Order::Asc)
+            .order_by(Alias::new("name"), Order::Asc)
+            .limit(LISTED as u64)
+            .to_owned();
+        if versioned {
+            q.column(Alias::new("version"))
+                .order_by(Alias::new("version"), Order::Asc);
+        }
+        q
+    }
+
+    /// Compares the two sides.
+    async fn diff(&self, h: &mut Handle<'_>) -> Result<Diff, DbError> {
         let mut d = Diff::default();
-        let join = |v: &BTreeSet<String>| v.iter().cloned().collect::<Vec<_>>().join(", ");
-        for ((eco, name), nv) in new {
-            match old.get(&(eco.clone(), name.clone())) {
-                None => d
-                    .added
-                    .extend(nv.iter().map(|v| format!("{eco}/{name}@{v}"))),
-                Some(ov) if ov != nv => {
-                    d.changed
-                        .push(format!("{eco}/{name} {} → {}", join(ov), join(nv)))
-                }
-                Some(_) => {}
-            }
+        let sets = [
+            self.only_on(Side::Staging),
+            self.only_on(Side::Components),
+            self.changed(),
+        ];
+        for (n, rows) in d.counts.iter_mut().zip(sets) {
+            let q = Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from_subquery(rows, Alias::new("k"))
+                .to_owned();
+            *n = h.fetch_one::<(i64,)>(&q).await?.0;
         }
-        for ((eco, name), ov) in old {
-            if !new.contains_key(&(eco.clone(), name.clone())) {
-                d.removed
-                    .extend(ov.iter().map(|v| format!("{eco}/{name}@{v}")));
-            }
+        for (side, list) in [
+            (Side::Staging, &mut d.added),
+            (Side::Components, &mut d.removed),
+        ] {
+            let q = Self::first(self.only_on(side), true);
+            *list = h
+                .fetch_all::<Versioned>(&q)
+                .await?
+                .iter()
+                .map(Versioned::label)
+                .collect();
         }
-        d
+        let packages = h
+            .fetch_all::<Package>(&Self::first(self.changed(), false))
+            .await?;
+        if packages.is_empty() {
+            return Ok(d);
+        }
+        let versions_of = |side: Side| {
+            let mut any = Cond::any();
+            for p in &packages {
+                any = any.add(
+                    side.col("ecosystem")
+                        .eq(p.ecosystem.as_str())
+                        .and(side.col("name").eq(p.name.as_str())),
+                );
+            }
+            Query::select()
+                .columns(["ecosystem", "name", "version"].map(|c| side.column(c)))
+                .from(side.table())
+                .and_where(self.rows_of(side))
+                .cond_where(any)
+                .to_owned()
+        };
+        let old = h
+            .fetch_all::<Versioned>(&versions_of(Side::Components))
+            .await?;
+        let new = h
+            .fetch_all::<Versioned>(&versions_of(Side::Staging))
+            .await?;
+        let join = |rows: &[Versioned], p: &Package| {
+            let mut v: Vec<&str> = rows
+                .iter()
+                .filter(|r| r.ecosystem == p.ecosystem && r.name == p.name)
+                .map(|r| r.version.as_str())
+                .collect();
+            v.sort_unstable();
+            v.join(", ")
+        };
+        d.changed = packages
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}/{} {} → {}",
+                    p.ecosystem,
+                    p.name,
+                    join(&old, p),
+                    join(&new, p)
+                )
+            })
+            .collect();
+        Ok(d)
+    }
+
+    /// Makes the staged file the asset's inventory: removes the versions it no longer lists,
+    /// refreshes purl and CPE of the ones it keeps, adds the new ones, and empties the stage.
+    async fn apply(&self, h: &mut Handle<'_>, now: Timestamp) -> Result<(), DbError> {
+        let gone = Query::delete()
+            .from_table(Side::Components.table())
+            .and_where(self.rows_of(Side::Components))
+            .and_where(Expr::not_exists(
+                self.same_on_other_side(Side::Components, true),
+            ))
+            .to_owned();
+        h.execute(&gone).await?;
+
+        let staged = |column: &str| {
+            let mut q = self.same_on_other_side(Side::Components, true);
+            q.clear_selects().column(Side::Staging.column(column));
+            Expr::SubQuery(None, Box::new(q.into()))
+        };
+        // Purl and CPE are never empty when present, so '' stands for "none" in the comparison.
+        let or_empty = |e: Expr| Expr::from(Func::coalesce([e, Expr::val("")]));
+        let mut differs = self.same_on_other_side(Side::Components, true);
+        differs.cond_where(
+            Cond::any()
+                .add(or_empty(Side::Staging.col("purl")).ne(or_empty(Side::Components.col("purl"))))
+                .add(or_empty(Side::Staging.col("cpe")).ne(or_empty(Side::Components.col("cpe")))),
+        );
+        let refresh = Query::update()
+            .table(Side::Components.table())
+            .values(["purl", "cpe"].map(|c| (Alias::new(c), staged(c))))
+            .and_where(self.rows_of(Side::Components))
+            .and_where(Expr::exists(differs))
+            .to_owned();
+        h.execute(&refresh).await?;
+
+        let mut added = Query::select()
+            .columns(
+                ["id", "ecosystem", "name", "version", "purl", "cpe"]
+                    .map(|c| Side::Staging.column(c)),
+            )
+            .from(Side::Staging.table())
+            .and_where(self.rows_of(Side::Staging))
+            .and_where(Expr::not_exists(
+                self.same_on_other_side(Side::Staging, true),
+            ))
+            .to_owned();
+        added
+            .expr(Expr::val(self.asset_id.as_str()))
+            .expr(Expr::val(now.to_db()));
+        let insert = Query::insert()
+            .into_table(Side::Components.table())
+            .columns(
+                [
+                    "id",
+                    "ecosystem",
+                    "name",
+                    "version",
+                    "purl",
+                    "cpe",
+                    "asset_id",
+                    "first_seen",
+                ]
+                .map(Alias::new),
+            )
+            .select_from(added)
+            .map_err(|e| DbError::Protocol(format!("software import: {e}")))?
+            .to_owned();
+        h.execute(&insert).await?;
+
+        let done = Query::delete()
+            .from_table(Side::Staging.table())
+            .and_where(self.rows_of(Side::Staging))
+            .to_owned();
+        h.execute(&done).await?;
+        Ok(())
     }
 }
 
@@ -367,37 +590,4 @@ pub async fn history(db: &Db, asset_id: &str, limit: u64) -> Result<Vec<Software
         .limit(limit)
         .to_owned();
     db.fetch_all(&q).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(items: &[(&str, &str, &str)]) -> Versions {
-        let mut m: Versions = BTreeMap::new();
-        for (e, n, ver) in items {
-            m.entry((e.to_string(), n.to_string()))
-                .or_default()
-                .insert(ver.to_string());
-        }
-        m
-    }
-
-    #[test]
-    fn diff_tells_added_removed_and_changed_apart() {
-        let old = v(&[
-            ("pypi", "django", "3.2"),
-            ("pypi", "jinja2", "2.10"),
-            ("npm", "left-pad", "1.0.0"),
-        ]);
-        let new = v(&[
-            ("pypi", "django", "4.2.1"),
-            ("pypi", "jinja2", "2.10"),
-            ("cargo", "serde", "1.0.0"),
-        ]);
-        let d = Diff::between(&old, &new);
-        assert_eq!(d.added, vec!["cargo/serde@1.0.0"]);
-        assert_eq!(d.removed, vec!["npm/left-pad@1.0.0"]);
-        assert_eq!(d.changed, vec!["pypi/django 3.2 → 4.2.1"]);
-    }
 }

@@ -27,6 +27,7 @@ pub const TABLES: &[&str] = &[
     "asset_dependencies",
     "software_components",
     "software_imports",
+    "software_staging",
     "accounts",
     "identity_imports",
     "sod_rules",
@@ -63,8 +64,9 @@ pub const SEEDED: &[&str] = &["risk_matrices", "threats"];
 /// `INSERT INTO {index}({index}) VALUES ('rebuild')`. PostgreSQL uses `pg_trgm` indexes instead.
 pub const SEARCH_INDEXES: &[&str] = &["assets_search"];
 
-/// Tables whose rows are not carried by an export (short-lived secrets and counters).
-pub const NOT_EXPORTED: &[&str] = &["sessions", "login_attempts"];
+/// Tables whose rows are not carried by an export (short-lived secrets and counters, and the
+/// software import's scratch table, empty outside an import).
+pub const NOT_EXPORTED: &[&str] = &["sessions", "login_attempts", "software_staging"];
 
 /// A column of text, required.
 pub fn text(name: &str) -> ColumnDef {

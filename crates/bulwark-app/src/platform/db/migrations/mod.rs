@@ -8,6 +8,7 @@ mod m0005_list_indexes;
 mod m0006_risk;
 mod m0007_risk_quant;
 mod m0008_asset_search;
+mod m0009_software_staging;
 
 use super::Backend;
 
@@ -62,5 +63,10 @@ pub const ALL: &[Migration] = &[
         version: 8,
         name: "text index for the asset search",
         up: m0008_asset_search::up,
+    },
+    Migration {
+        version: 9,
+        name: "software imports compared in the database",
+        up: m0009_software_staging::up,
     },
 ];
