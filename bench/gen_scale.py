@@ -2,7 +2,8 @@
 """Synthetic input for bench/scale.sh (issue 3), deterministic (no randomness), and a bulk
 asset creator that goes through the API.
 
-    gen_scale.py sbom N OUT                      CycloneDX 1.5 JSON with N library components
+    gen_scale.py sbom N OUT [BUMP]               CycloneDX 1.5 JSON with N library components
+                                                 (BUMP: every BUMP-th component one patch version up)
     gen_scale.py people N OUT                    HR CSV with N people (2 % leavers)
     gen_scale.py accounts N PEOPLE SYSTEM OUT    accounts CSV for system number SYSTEM (0-based)
     gen_scale.py assets N BASE_URL TOKEN         POST N assets over 4 keep-alive connections
@@ -30,7 +31,7 @@ import urllib.parse
 DOMAIN = "corp.example"
 
 
-def sbom(n, out):
+def sbom(n, out, bump=0):
     with open(out, "w") as f:
         f.write('{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,'
                 '"serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",'
@@ -41,7 +42,7 @@ def sbom(n, out):
         for i in range(n):
             e = eco[i % len(eco)]
             name = f"pkg-{i:06d}"
-            ver = f"{i % 7}.{i % 13}.{i % 29}"
+            ver = f"{i % 7}.{i % 13}.{i % 29 + (1 if bump and i % bump == 0 else 0)}"
             if e == "maven":
                 purl = f"pkg:maven/org.bench/{name}@{ver}"
                 group = ',"group":"org.bench"'
@@ -137,7 +138,7 @@ def assets(n, base, token, conns=4):
 def main():
     a = sys.argv[1:]
     if a[:1] == ["sbom"]:
-        sbom(int(a[1]), a[2])
+        sbom(int(a[1]), a[2], int(a[3]) if len(a) > 3 else 0)
     elif a[:1] == ["people"]:
         people(int(a[1]), a[2])
     elif a[:1] == ["accounts"]:

@@ -4,9 +4,10 @@
 #
 #   bench/scale.sh [sbom] [accounts] [findings] [assets]     (all four when none is named)
 #
-# 1. sbom: CycloneDX 1.5 files of 100, 5,000 and 50,000 components (bench/gen_scale.py) are
-#    imported into three new assets with `/usr/bin/time -v bulwark import sbom`; then the 50,000
-#    file is imported again over itself (nothing changes). Elapsed time and peak RSS of each.
+# 1. sbom: CycloneDX 1.5 files of 100, 5,000, 50,000 and 400,000 components (bench/gen_scale.py;
+#    the last is 115 MB) are imported into four new assets with `/usr/bin/time -v bulwark import
+#    sbom`; then the 50,000 file is imported again over itself (nothing changes), then a 50,000
+#    file with every tenth version bumped (5,000 changed). Elapsed time and peak RSS of each.
 # 2. accounts: 20,000 people are imported (`bulwark import people`, timed), then account files of
 #    2,000 and 20,000 rows (linked by email) into two new systems, `/usr/bin/time -v bulwark
 #    import accounts`; then the 20,000 file again over itself. Every account import also
@@ -119,8 +120,9 @@ part_sbom() {
   say "1. SBOM import"
   local d f
   d="$(demo_dir sbom)"
-  make_assets "$d" server bench-sbom-100 bench-sbom-5k bench-sbom-50k
-  for n in 100 5000 50000; do "${GEN[@]}" sbom "$(sz $n)" "$BENCH_TMP/sbom-$n.cdx.json"; done
+  make_assets "$d" server bench-sbom-100 bench-sbom-5k bench-sbom-50k bench-sbom-400k
+  for n in 100 5000 50000 400000; do "${GEN[@]}" sbom "$(sz $n)" "$BENCH_TMP/sbom-$n.cdx.json"; done
+  "${GEN[@]}" sbom "$(sz 50000)" "$BENCH_TMP/sbom-50000-bumped.json" 10
   for f in "$BENCH_TMP"/sbom-*.cdx.json; do
     printf '    %s: %s bytes\n' "$(basename "$f")" "$(stat -c %s "$f")"
   done
@@ -128,6 +130,8 @@ part_sbom() {
   timed sbom-5k "$BIN" import sbom --data-dir "$d" --asset bench-sbom-5k "$BENCH_TMP/sbom-5000.cdx.json"
   timed sbom-50k "$BIN" import sbom --data-dir "$d" --asset bench-sbom-50k "$BENCH_TMP/sbom-50000.cdx.json"
   timed sbom-50k-again "$BIN" import sbom --data-dir "$d" --asset bench-sbom-50k "$BENCH_TMP/sbom-50000.cdx.json"
+  timed sbom-50k-changed "$BIN" import sbom --data-dir "$d" --asset bench-sbom-50k --format cyclonedx "$BENCH_TMP/sbom-50000-bumped.json"
+  timed sbom-400k "$BIN" import sbom --data-dir "$d" --asset bench-sbom-400k "$BENCH_TMP/sbom-400000.cdx.json"
 }
 
 part_accounts() {

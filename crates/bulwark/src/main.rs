@@ -8,7 +8,8 @@ mod risk;
 use clap::Parser;
 
 /// mimalloc instead of the system allocator: under load the server spent about a third of its
-/// time in glibc malloc (docs/BENCHMARKS.md).
+/// time in glibc malloc (docs/BENCHMARKS.md). Its `override` feature also serves the C code's
+/// `malloc` (the bundled SQLite allocates for every value it hands over).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
