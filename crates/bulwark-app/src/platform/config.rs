@@ -59,7 +59,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// A file holding the database URL (it may contain a password).
     pub database_url_file: Option<PathBuf>,
-    /// Connections per instance to PostgreSQL.
+    /// Connections per instance to PostgreSQL. Default: two per core of this machine, at least
+    /// 4 and at most 16 ([`default_pg_connections`]).
     pub database_max_connections: u32,
     /// The address people use to reach Bulwark, for links in mail.
     pub public_url: String,
@@ -89,6 +90,13 @@ pub struct Config {
     pub smtp: SmtpConfig,
 }
 
+/// Two PostgreSQL connections per core, 4 to 16. Requests are short: a larger pool only lets
+/// more server processes compete for the same cores. At 64 concurrent clients on two cores,
+/// 4 connections gave a p99 of 19–20 ms where 16 gave 24–29 ms (docs/BENCHMARKS.md).
+pub fn default_pg_connections() -> u32 {
+    std::thread::available_parallelism().map_or(4, |n| (n.get() as u32 * 2).clamp(4, 16))
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -96,7 +104,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             database_url_file: None,
-            database_max_connections: 16,
+            database_max_connections: default_pg_connections(),
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: true,
             session_idle_minutes: 30,
