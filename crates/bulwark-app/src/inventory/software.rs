@@ -285,6 +285,7 @@ struct Pair {
 /// Added, removed and changed: the counts, then the first [`LISTED`] of each by name.
 #[derive(Debug, Default, PartialEq)]
 struct Diff {
+    /// Versions added, versions removed, packages changed.
     counts: [i64; 3],
     added: Vec<String>,
     removed: Vec<String>,
