@@ -489,3 +489,89 @@ async fn text_search_follows_every_change(app: TestApp) {
     assert_eq!(found(&api, "york").await, vec!["Print server".to_string()]);
 }
 both_backends!(text_search_follows_every_change);
+
+/// A text in more assets than the text index is asked for is found by walking the list in order;
+/// the answer is the same either way.
+async fn common_text_is_listed_in_order(app: TestApp) {
+    use sea_query::{Alias, Query};
+    let n = bulwark_app::inventory::assets::TEXT_CANDIDATES as usize + 1;
+    let now = common::start_time().to_db();
+    let mut tx = app.state.db.begin().await.unwrap();
+    let columns = [
+        "id",
+        "name",
+        "kind",
+        "description",
+        "criticality",
+        "confidentiality",
+        "integrity",
+        "availability",
+        "classification",
+        "lifecycle",
+        "location",
+        "tags",
+        "internet_exposed",
+        "custom_fields",
+        "created_at",
+        "updated_at",
+    ];
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let mut q = Query::insert()
+            .into_table(Alias::new("assets"))
+            .columns(columns.map(Alias::new))
+            .to_owned();
+        for i in chunk {
+            q.values_panic([
+                format!("00000000-0000-7000-8000-{i:012}").into(),
+                format!("bulk-{i:05}").into(),
+                "server".into(),
+                "".into(),
+                3.into(),
+                3.into(),
+                3.into(),
+                3.into(),
+                "internal".into(),
+                "active".into(),
+                if i % 2 == 0 {
+                    "Common Street 1"
+                } else {
+                    "Common Street 2"
+                }
+                .into(),
+                "[]".into(),
+                false.into(),
+                "{}".into(),
+                now.clone().into(),
+                now.clone().into(),
+            ]);
+        }
+        tx.h().execute(&q).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let api = app.api(&app.token_for(Role::ItManager).await);
+    let (s, p) = api.get("/api/v1/assets?q=common%20street&limit=50").await;
+    assert_eq!(s, 200, "{p}");
+    let names = |p: &Value| -> Vec<String> {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let want: Vec<String> = (0..50).map(|i| format!("bulk-{i:05}")).collect();
+    assert_eq!(names(&p), want);
+    let cursor = p["next_cursor"].as_str().unwrap();
+    let (_, p) = api
+        .get(&format!(
+            "/api/v1/assets?q=common%20street&limit=50&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(names(&p)[0], "bulk-00050");
+    let (_, p) = api.get("/api/v1/assets?q=street%202&limit=3").await;
+    assert_eq!(names(&p), ["bulk-00001", "bulk-00003", "bulk-00005"]);
+    let (_, p) = api.get("/api/v1/assets?q=bulk-01999&limit=50").await;
+    assert_eq!(names(&p), ["bulk-01999"]);
+}
+both_backends!(common_text_is_listed_in_order);
