@@ -167,7 +167,9 @@ impl Layout {
             .collect();
         let header: Vec<String> = columns.iter().map(|(h, _)| h.clone()).collect();
         self.y -= BODY * 0.5;
-        self.room(BODY * LEADING * 4.0);
+        // The header and the first row start the table together, never a header alone.
+        let first = rows.first().map_or(0.0, |r| self.row_height(&widths, r));
+        self.room(self.row_height(&widths, &header) + first);
         self.row(&widths, &header, true);
         for r in rows {
             let height = self.row_height(&widths, r);
@@ -477,6 +479,28 @@ mod tests {
         );
         assert!(text.contains("(ASCII \\(balanced\\) \\\\ \\)) Tj"));
         assert!(text.trim_end().ends_with("%%EOF"));
+    }
+
+    #[test]
+    fn a_table_header_is_never_alone_at_the_foot_of_a_page() {
+        let tall = "a reason given at length ".repeat(40);
+        for lines_before in 0..70 {
+            let mut r = Report::new("Test report");
+            for i in 0..lines_before {
+                r.paragraph(format!("line {i}"));
+            }
+            r.table(
+                &[("Risk", 1.0), ("Why", 3.0)],
+                vec![vec!["first-row".into(), tall.clone()]],
+            );
+            let pdf = String::from_utf8_lossy(&r.render()).into_owned();
+            let header = pdf.find("(Risk) Tj").expect("header drawn");
+            let row = pdf.find("(first-row) Tj").expect("row drawn");
+            assert!(
+                !pdf[header..row].contains("endstream"),
+                "after {lines_before} lines the header and the first row are on different pages"
+            );
+        }
     }
 
     #[test]
