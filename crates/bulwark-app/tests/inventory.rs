@@ -432,12 +432,7 @@ async fn found(api: &common::Api, q: &str) -> Vec<String> {
         .get(&format!("{}?{}", url.path(), url.query().unwrap()))
         .await;
     assert_eq!(s, 200, "{q}: {page}");
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap().to_string())
-        .collect()
+    names(&page)
 }
 
 /// The text search (a trigram index on SQLite, pg_trgm on PostgreSQL) follows every create,
@@ -493,73 +488,30 @@ both_backends!(text_search_follows_every_change);
 /// A text in more assets than the text index is asked for is found by walking the list in order;
 /// the answer is the same either way.
 async fn common_text_is_listed_in_order(app: TestApp) {
-    use sea_query::{Alias, Query};
-    let n = bulwark_app::inventory::assets::TEXT_CANDIDATES as usize + 1;
-    let now = common::start_time().to_db();
+    use bulwark_app::inventory::assets::{self, AssetInput, TEXT_CANDIDATES};
     let mut tx = app.state.db.begin().await.unwrap();
-    let columns = [
-        "id",
-        "name",
-        "kind",
-        "description",
-        "criticality",
-        "confidentiality",
-        "integrity",
-        "availability",
-        "classification",
-        "lifecycle",
-        "location",
-        "tags",
-        "internet_exposed",
-        "custom_fields",
-        "created_at",
-        "updated_at",
-    ];
-    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let mut q = Query::insert()
-            .into_table(Alias::new("assets"))
-            .columns(columns.map(Alias::new))
-            .to_owned();
-        for i in chunk {
-            q.values_panic([
-                format!("00000000-0000-7000-8000-{i:012}").into(),
-                format!("bulk-{i:05}").into(),
-                "server".into(),
-                "".into(),
-                3.into(),
-                3.into(),
-                3.into(),
-                3.into(),
-                "internal".into(),
-                "active".into(),
-                if i % 2 == 0 {
-                    "Common Street 1"
-                } else {
-                    "Common Street 2"
-                }
-                .into(),
-                "[]".into(),
-                false.into(),
-                "{}".into(),
-                now.clone().into(),
-                now.clone().into(),
-            ]);
-        }
-        tx.h().execute(&q).await.unwrap();
+    for i in 0..=TEXT_CANDIDATES {
+        let input = AssetInput {
+            name: Some(format!("bulk-{i:05}")),
+            kind: Some("server".into()),
+            location: Some(format!("Common Street {}", 1 + i % 2)),
+            ..Default::default()
+        };
+        let now = bulwark_app::platform::clock::Clock::now(&app.clock);
+        assets::create(
+            &mut tx,
+            now,
+            &bulwark_app::audit_log::Actor::system(),
+            &input,
+        )
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
 
     let api = app.api(&app.token_for(Role::ItManager).await);
     let (s, p) = api.get("/api/v1/assets?q=common%20street&limit=50").await;
     assert_eq!(s, 200, "{p}");
-    let names = |p: &Value| -> Vec<String> {
-        p["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["name"].as_str().unwrap().to_string())
-            .collect()
-    };
     let want: Vec<String> = (0..50).map(|i| format!("bulk-{i:05}")).collect();
     assert_eq!(names(&p), want);
     let cursor = p["next_cursor"].as_str().unwrap();

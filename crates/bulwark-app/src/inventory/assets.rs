@@ -178,6 +178,15 @@ fn trigram_phrase(pattern: &str) -> Option<String> {
     (text.chars().count() >= 3).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
 }
 
+/// The rowids of the assets whose text contains `phrase`, from SQLite's trigram index.
+fn containing(phrase: &str) -> SelectStatement {
+    Query::select()
+        .expr(Expr::cust("rowid"))
+        .from(Alias::new("assets_search"))
+        .and_where(Expr::cust_with_values("assets_search MATCH ?", [phrase]))
+        .to_owned()
+}
+
 /// How many assets the text index may find before a text counts as common.
 pub const TEXT_CANDIDATES: u64 = 2_000;
 
@@ -187,12 +196,8 @@ pub const TEXT_CANDIDATES: u64 = 2_000;
 /// 35 ms through the index and 1.5 ms this way (docs/BENCHMARKS.md). Only the count crosses
 /// over from SQLite, not the row ids.
 async fn text_matches(db: &Db, phrase: &str) -> Result<u64, DbError> {
-    let hits = Query::select()
-        .expr(Expr::cust("rowid"))
-        .from(Alias::new("assets_search"))
-        .and_where(Expr::cust_with_values("assets_search MATCH ?", [phrase]))
-        .limit(TEXT_CANDIDATES + 1)
-        .to_owned();
+    let mut hits = containing(phrase);
+    hits.limit(TEXT_CANDIDATES + 1);
     let q = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from_subquery(hits, Alias::new("hits"))
@@ -352,10 +357,7 @@ pub async fn list(
             match text_matches(db, &phrase).await? {
                 0 => return Ok(Vec::new()),
                 n if n <= TEXT_CANDIDATES => {
-                    q.and_where(Expr::cust_with_values(
-                        "a.rowid IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ?)",
-                        [phrase],
-                    ));
+                    q.and_where(Expr::col(col("rowid")).in_subquery(containing(&phrase)));
                 }
                 // Common text: the list's own order reaches a page of matches sooner.
                 _ => {}

@@ -155,7 +155,11 @@ pub async fn import<R: Read + Send + 'static>(
     while let Some(batch) = batches.next().await {
         let mut q = Query::insert()
             .into_table(Side::Staging.table())
-            .columns(STAGING_COLUMNS.map(Alias::new))
+            .columns(
+                std::iter::once("import_id")
+                    .chain(FROM_FILE)
+                    .map(Alias::new),
+            )
             .on_conflict(
                 OnConflict::columns(["import_id", "ecosystem", "name", "version"].map(Alias::new))
                     .do_nothing()
@@ -264,16 +268,9 @@ impl Side {
     }
 }
 
-/// The columns of `software_staging`.
-const STAGING_COLUMNS: [&str; 7] = [
-    "import_id",
-    "id",
-    "ecosystem",
-    "name",
-    "version",
-    "purl",
-    "cpe",
-];
+/// The columns a component takes from the file, in `software_staging` as in
+/// `software_components` (which adds `asset_id` and `first_seen`).
+const FROM_FILE: [&str; 6] = ["id", "ecosystem", "name", "version", "purl", "cpe"];
 
 /// An asset's current inventory (`software_components`) and the file being imported
 /// (`software_staging` rows of one import), compared and merged by SQL.
@@ -283,7 +280,7 @@ struct Pair {
 }
 
 /// Added, removed and changed: the counts, then the first [`LISTED`] of each by name.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 struct Diff {
     /// Versions added, versions removed, packages changed.
     counts: [i64; 3],
@@ -496,10 +493,7 @@ impl Pair {
         h.execute(&refresh).await?;
 
         let mut added = Query::select()
-            .columns(
-                ["id", "ecosystem", "name", "version", "purl", "cpe"]
-                    .map(|c| Side::Staging.column(c)),
-            )
+            .columns(FROM_FILE.map(|c| Side::Staging.column(c)))
             .from(Side::Staging.table())
             .and_where(self.rows_of(Side::Staging))
             .and_where(Expr::not_exists(
@@ -512,17 +506,10 @@ impl Pair {
         let insert = Query::insert()
             .into_table(Side::Components.table())
             .columns(
-                [
-                    "id",
-                    "ecosystem",
-                    "name",
-                    "version",
-                    "purl",
-                    "cpe",
-                    "asset_id",
-                    "first_seen",
-                ]
-                .map(Alias::new),
+                FROM_FILE
+                    .into_iter()
+                    .chain(["asset_id", "first_seen"])
+                    .map(Alias::new),
             )
             .select_from(added)
             .map_err(|e| DbError::Protocol(format!("software import: {e}")))?
@@ -547,18 +534,7 @@ pub async fn list(
     limit: u64,
 ) -> Result<Vec<Component>, DbError> {
     let mut q = Query::select()
-        .columns(
-            [
-                "id",
-                "ecosystem",
-                "name",
-                "version",
-                "purl",
-                "cpe",
-                "first_seen",
-            ]
-            .map(Alias::new),
-        )
+        .columns(FROM_FILE.into_iter().chain(["first_seen"]).map(Alias::new))
         .from(Alias::new("software_components"))
         .and_where(Expr::col(Alias::new("asset_id")).eq(asset_id))
         .to_owned();
