@@ -311,6 +311,13 @@ pub struct AssetFilter {
 }
 
 /// Lists assets by `sort` ascending, after the cursor position `(key, id)`, up to `limit`.
+///
+/// On SQLite a text of three characters or more is looked up in the trigram index first (see
+/// [`text_matches`]). When it names at most [`TEXT_CANDIDATES`] assets, the page is chosen
+/// among those row ids by their sort keys alone and only its rows are then read in full: the
+/// index's phrase match is the substring match, so the `LIKE` is not repeated on every candidate.
+/// Reading, rechecking and sorting whole rows for a thousand candidates cost twice as much
+/// (docs/BENCHMARKS.md).
 pub async fn list(
     db: &Db,
     f: &AssetFilter,
@@ -318,7 +325,64 @@ pub async fn list(
     after: Option<(String, String)>,
     limit: u64,
 ) -> Result<Vec<Asset>, DbError> {
-    let mut q = select();
+    let sc = sort.column();
+    let in_order = |q: &mut SelectStatement| {
+        q.order_by(col(sc), Order::Asc)
+            .order_by(col("id"), Order::Asc)
+            .limit(limit);
+    };
+    let phrase = f.q.as_deref().and_then(|text| {
+        let pat = crate::platform::db::contains_pattern(text);
+        (db.backend() == Backend::Sqlite)
+            .then(|| trigram_phrase(&pat))
+            .flatten()
+    });
+    let indexed = match &phrase {
+        Some(phrase) => match text_matches(db, phrase).await? {
+            0 => return Ok(Vec::new()),
+            n => n <= TEXT_CANDIDATES,
+        },
+        None => false,
+    };
+    let q = if let (true, Some(phrase)) = (indexed, phrase) {
+        let mut page = Query::select()
+            .expr(Expr::col(col("rowid")))
+            .from_as(Alias::new("assets"), Alias::new("a"))
+            .to_owned();
+        restrict(&mut page, f, sort, after, false);
+        page.and_where(Expr::col(col("rowid")).in_subquery(containing(&phrase)));
+        in_order(&mut page);
+        let mut q = select()
+            .and_where(Expr::col(col("rowid")).in_subquery(page))
+            .to_owned();
+        q.order_by(col(sc), Order::Asc)
+            .order_by(col("id"), Order::Asc);
+        q
+    } else {
+        // No text, PostgreSQL (whose pg_trgm indexes serve the `LIKE` itself), a text too short
+        // for trigrams, or a common text: the list's own order reaches a page of matches sooner.
+        let mut q = select();
+        restrict(&mut q, f, sort, after, true);
+        in_order(&mut q);
+        q
+    };
+    Ok(db
+        .fetch_all::<AssetRow>(&q)
+        .await?
+        .into_iter()
+        .map(Asset::from)
+        .collect())
+}
+
+/// Adds the filter's conditions and the cursor position to a query over `assets a`; the text
+/// as a `LIKE` only when `text_by_like`.
+fn restrict(
+    q: &mut SelectStatement,
+    f: &AssetFilter,
+    sort: AssetSort,
+    after: Option<(String, String)>,
+    text_by_like: bool,
+) {
     if !f.kinds.is_empty() {
         q.and_where(Expr::col(col("kind")).is_in(f.kinds.iter().map(String::as_str)));
     }
@@ -341,46 +405,23 @@ pub async fn list(
         // Tags are stored as a JSON array of strings whose characters cannot be LIKE wildcards.
         q.and_where(Expr::col(col("tags")).like(format!("%{}%", serde_json::json!(t))));
     }
-    if let Some(text) = &f.q {
+    if let (Some(text), true) = (&f.q, text_by_like) {
         let pat = crate::platform::db::contains_pattern(text);
         q.and_where(
             sea_query::Func::lower(Expr::col(col("name")))
                 .like(pat.clone())
                 .or(sea_query::Func::lower(Expr::col(col("description"))).like(pat.clone()))
-                .or(sea_query::Func::lower(Expr::col(col("location"))).like(pat.clone())),
+                .or(sea_query::Func::lower(Expr::col(col("location"))).like(pat)),
         );
-        // On SQLite the trigram index finds the candidates (PostgreSQL's pg_trgm indexes serve
-        // the LIKE above directly); the LIKE keeps the exact meaning.
-        if db.backend() == Backend::Sqlite
-            && let Some(phrase) = trigram_phrase(&pat)
-        {
-            match text_matches(db, &phrase).await? {
-                0 => return Ok(Vec::new()),
-                n if n <= TEXT_CANDIDATES => {
-                    q.and_where(Expr::col(col("rowid")).in_subquery(containing(&phrase)));
-                }
-                // Common text: the list's own order reaches a page of matches sooner.
-                _ => {}
-            }
-        }
     }
-    let sc = sort.column();
     if let Some((key, id)) = after {
+        let sc = sort.column();
         q.and_where(
             Expr::col(col(sc))
                 .gt(key.clone())
                 .or(Expr::col(col(sc)).eq(key).and(Expr::col(col("id")).gt(id))),
         );
     }
-    q.order_by(col(sc), Order::Asc)
-        .order_by(col("id"), Order::Asc)
-        .limit(limit);
-    Ok(db
-        .fetch_all::<AssetRow>(&q)
-        .await?
-        .into_iter()
-        .map(Asset::from)
-        .collect())
 }
 
 /// Input for creating or changing an asset. On creation `name` and `kind` are required and the
