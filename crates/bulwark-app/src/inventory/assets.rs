@@ -337,35 +337,37 @@ pub async fn list(
             .then(|| trigram_phrase(&pat))
             .flatten()
     });
-    let indexed = match &phrase {
-        Some(phrase) => match text_matches(db, phrase).await? {
+    // The text's phrase when the index names few enough assets to pick the page from.
+    let indexed = match phrase {
+        Some(phrase) => match text_matches(db, &phrase).await? {
             0 => return Ok(Vec::new()),
-            n => n <= TEXT_CANDIDATES,
+            n if n <= TEXT_CANDIDATES => Some(phrase),
+            _ => None,
         },
-        None => false,
+        None => None,
     };
-    let q = if let (true, Some(phrase)) = (indexed, phrase) {
-        let mut page = Query::select()
-            .expr(Expr::col(col("rowid")))
-            .from_as(Alias::new("assets"), Alias::new("a"))
-            .to_owned();
-        restrict(&mut page, f, sort, after, false);
-        page.and_where(Expr::col(col("rowid")).in_subquery(containing(&phrase)));
-        in_order(&mut page);
-        let mut q = select()
-            .and_where(Expr::col(col("rowid")).in_subquery(page))
-            .to_owned();
-        q.order_by(col(sc), Order::Asc)
-            .order_by(col("id"), Order::Asc);
-        q
-    } else {
+    let mut q = match indexed {
+        Some(phrase) => {
+            let mut page = Query::select()
+                .expr(Expr::col(col("rowid")))
+                .from_as(Alias::new("assets"), Alias::new("a"))
+                .to_owned();
+            restrict(&mut page, f, sort, after, false);
+            page.and_where(Expr::col(col("rowid")).in_subquery(containing(&phrase)));
+            in_order(&mut page);
+            select()
+                .and_where(Expr::col(col("rowid")).in_subquery(page))
+                .to_owned()
+        }
         // No text, PostgreSQL (whose pg_trgm indexes serve the `LIKE` itself), a text too short
         // for trigrams, or a common text: the list's own order reaches a page of matches sooner.
-        let mut q = select();
-        restrict(&mut q, f, sort, after, true);
-        in_order(&mut q);
-        q
+        None => {
+            let mut q = select();
+            restrict(&mut q, f, sort, after, true);
+            q
+        }
     };
+    in_order(&mut q);
     Ok(db
         .fetch_all::<AssetRow>(&q)
         .await?
