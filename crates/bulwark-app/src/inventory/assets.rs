@@ -331,12 +331,11 @@ pub async fn list(
             .order_by(col("id"), Order::Asc)
             .limit(limit);
     };
-    let phrase = f.q.as_deref().and_then(|text| {
-        let pat = crate::platform::db::contains_pattern(text);
-        (db.backend() == Backend::Sqlite)
-            .then(|| trigram_phrase(&pat))
-            .flatten()
-    });
+    let pattern = f.q.as_deref().map(crate::platform::db::contains_pattern);
+    let phrase = pattern
+        .as_deref()
+        .filter(|_| db.backend() == Backend::Sqlite)
+        .and_then(trigram_phrase);
     // The text's phrase when the index names few enough assets to pick the page from.
     let indexed = match phrase {
         Some(phrase) => match text_matches(db, &phrase).await? {
@@ -352,7 +351,7 @@ pub async fn list(
                 .expr(Expr::col(col("rowid")))
                 .from_as(Alias::new("assets"), Alias::new("a"))
                 .to_owned();
-            restrict(&mut page, f, sort, after, false);
+            restrict(&mut page, f, sort, after, None);
             page.and_where(Expr::col(col("rowid")).in_subquery(containing(&phrase)));
             in_order(&mut page);
             select()
@@ -363,7 +362,7 @@ pub async fn list(
         // for trigrams, or a common text: the list's own order reaches a page of matches sooner.
         None => {
             let mut q = select();
-            restrict(&mut q, f, sort, after, true);
+            restrict(&mut q, f, sort, after, pattern.as_deref());
             q
         }
     };
@@ -376,14 +375,14 @@ pub async fn list(
         .collect())
 }
 
-/// Adds the filter's conditions and the cursor position to a query over `assets a`; the text
-/// as a `LIKE` only when `text_by_like`.
+/// Adds the filter's conditions (but for its text), the text's `LIKE` pattern when given, and
+/// the cursor position to a query over `assets a`.
 fn restrict(
     q: &mut SelectStatement,
     f: &AssetFilter,
     sort: AssetSort,
     after: Option<(String, String)>,
-    text_by_like: bool,
+    like: Option<&str>,
 ) {
     if !f.kinds.is_empty() {
         q.and_where(Expr::col(col("kind")).is_in(f.kinds.iter().map(String::as_str)));
@@ -407,12 +406,11 @@ fn restrict(
         // Tags are stored as a JSON array of strings whose characters cannot be LIKE wildcards.
         q.and_where(Expr::col(col("tags")).like(format!("%{}%", serde_json::json!(t))));
     }
-    if let (Some(text), true) = (&f.q, text_by_like) {
-        let pat = crate::platform::db::contains_pattern(text);
+    if let Some(pat) = like {
         q.and_where(
             sea_query::Func::lower(Expr::col(col("name")))
-                .like(pat.clone())
-                .or(sea_query::Func::lower(Expr::col(col("description"))).like(pat.clone()))
+                .like(pat)
+                .or(sea_query::Func::lower(Expr::col(col("description"))).like(pat))
                 .or(sea_query::Func::lower(Expr::col(col("location"))).like(pat)),
         );
     }

@@ -188,15 +188,16 @@ pub async fn import<R: Read + Send + 'static>(
     let diff = pair.diff(&mut tx.h()).await?;
     pair.apply(&mut tx.h(), now).await?;
 
+    let [added, removed, changed] = diff.counts;
     let import = SoftwareImport {
         id: pair.import_id.clone(),
         asset_id: asset.id.clone(),
         format: format.as_str().to_string(),
         source: source.name,
         components: stored as i64,
-        added: diff.counts[0],
-        removed: diff.counts[1],
-        changed: diff.counts[2],
+        added,
+        removed,
+        changed,
         imported_at: now.to_db(),
         actor: actor.label.clone(),
     };
